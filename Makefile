@@ -1,0 +1,32 @@
+# `make demo` runs the main job on the bundled demo dump; `make test` runs the whole test suite.
+# Both create .venv first. On a GPU machine install torch your own way: `make TORCH=torch`.
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+PY := $(VENV)/bin/python
+DEMO_DUMP := data/humaneval_codegen16b_codet.json.gz
+
+.PHONY: install demo test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q "$(TORCH)"
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/rankkit rank-score $(DEMO_DUMP) --ranker random --ranker length --ranker oracle \
+		--k 1,2,5,10,20,50,100 -o out/demo.csv --plot out/demo.png
+
+test: install
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/rank_score_speed.py
+	$(PY) bench/dump_load.py
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,3 @@
+from rankkit.cli import app
+
+app(prog_name="rankkit")

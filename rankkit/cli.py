@@ -1,0 +1,307 @@
+"""The ``rankkit`` command line: parses flags and calls the library, nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+import typer
+from rich.console import Console
+
+from rankkit import __version__
+from rankkit.costs import PAPER_COSTS, ModelCost, get_cost, load_cost_table
+from rankkit.dumps import Dump, DumpError, load_dump
+from rankkit.evaluation import (
+    Curve,
+    max_k,
+    pass_budget_curve,
+    pass_curve,
+    rank_score_budget_curve,
+    rank_score_curve,
+    score_dump,
+)
+from rankkit.rankers import available_rankers, get_ranker
+from rankkit.report import curves_table, plot_curves, write_table
+from rankkit.scores import read_scores
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Rank and verify sampled code generations under a compute budget.")
+console = Console()
+if not console.is_terminal:  # piped or captured: don't wrap tables at 80 columns
+    console = Console(width=240)
+err = Console(stderr=True)
+
+DEFAULT_KS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def _version(value: bool):
+    if value:
+        console.print(f"rankkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")):
+    """rankkit: pass@k, rank-score@k and their budgeted variants for sampled code generations."""
+
+
+def parse_ks(text: Optional[str], all_k: bool, limit: int) -> np.ndarray:
+    """'1,5,10' -> array; --all-k -> 1..limit; default -> 1, 2, 5, 10, ... up to limit."""
+    if all_k:
+        return np.arange(1, limit + 1)
+    if not text:
+        return np.array([k for k in DEFAULT_KS if k <= limit] or [1])
+    try:
+        ks = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        _fail(f"--k must be a comma-separated list of whole numbers, got {text!r}")
+    if not ks or ks[0] < 1 or ks[-1] > limit:
+        _fail(f"--k values must lie in 1..{limit} (the fewest samples any problem has)")
+    return np.array(ks)
+
+
+def _parse_floats(text: str, flag: str) -> np.ndarray:
+    try:
+        values = np.array([float(p) for p in text.split(",") if p.strip()])
+    except ValueError:
+        _fail(f"{flag} must be a comma-separated list of numbers, got {text!r}")
+    if values.size == 0 or np.any(values < 0):
+        _fail(f"{flag} must list numbers >= 0")
+    return np.unique(values)
+
+
+def _references(items: List[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        label, sep, value = item.rpartition("=")
+        try:
+            out[label] = float(value) / 100
+        except ValueError:
+            label = ""
+        if not sep or not label:
+            _fail(f"--reference takes LABEL=PERCENT (e.g. 'CodeLlama-70B greedy=65.2'), got {item!r}")
+    return out
+
+
+def _cost_table(path: Optional[Path]) -> dict[str, ModelCost]:
+    table = dict(PAPER_COSTS)
+    if path is not None:
+        try:
+            table.update(load_cost_table(path))
+        except (OSError, ValueError) as e:
+            _fail(str(e))
+    return table
+
+
+def _load(path: Path, benchmark: Optional[str], repair: Optional[bool]) -> Dump:
+    problems = None
+    if benchmark:
+        from rankkit.tasks import problem_lookup
+
+        problems = problem_lookup(benchmark)
+    try:
+        return load_dump(path, repair_spaces=repair, problems=problems)
+    except DumpError as e:
+        _fail(str(e))
+
+
+def _emit(curves: List[Curve], title: str, output: Optional[Path], plot: Optional[Path],
+          references: dict, meta: dict) -> None:
+    console.print(curves_table(curves, title=title))
+    if output is not None:
+        write_table(curves, output, meta)
+        err.print(f"wrote {output}")
+    if plot is not None:
+        plot_curves(curves, plot, title=title, references=references)
+        err.print(f"wrote {plot}")
+
+
+BUDGETS = ("none", "flops", "time")
+
+
+@app.command("rank-score")
+def rank_score(
+    dump_path: Path = typer.Argument(..., metavar="DUMP", help="A labelled sample dump (any format rankkit reads)."),
+    scores: Optional[Path] = typer.Option(None, "--scores", help="Precomputed scores: JSONL, CSV or parquet keyed by task_id + sample_index."),
+    rankers: List[str] = typer.Option([], "--ranker", help="A score column of --scores or a registered ranker (random, length, oracle, plug-ins). Repeatable."),
+    lower_is_better: List[str] = typer.Option([], "--lower-is-better", help="A score column where lower is better (NLL). Repeatable."),
+    k: Optional[str] = typer.Option(None, "--k", help="Comma-separated k values (default 1,2,5,10,... up to n)."),
+    all_k: bool = typer.Option(False, "--all-k", help="Every k from 1 to n."),
+    budget: str = typer.Option("none", "--budget", help="none, flops or time: report rank-score under a budget."),
+    generator: Optional[str] = typer.Option(None, "--generator", help="Cost entry of the model that generated the dump (e.g. codellama-7b)."),
+    cost_table: Optional[Path] = typer.Option(None, "--cost-table", help="JSON/YAML table of measured costs, added to the paper's."),
+    ranker_costs: List[str] = typer.Option([], "--ranker-cost", help="RANKER=VALUE: cost per sample in budget units, or RANKER=MODEL to use that model's scoring cost."),
+    budgets: Optional[str] = typer.Option(None, "--budgets", help="Comma-separated budgets (default: k x the generator's cost per sample)."),
+    ties: str = typer.Option("stable", "--ties", help="stable (dump order) or expected (exact mean over random tie-breaking)."),
+    discard_unfinished: bool = typer.Option(False, "--discard-unfinished", help="Unfinished generations never get selected (they count as failures)."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="humaneval or mbpp: check task ids, fill in prompts."),
+    repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help="Restore SentencePiece's dropped leading space (default: on for the released format)."),
+    with_pass: bool = typer.Option(True, "--pass-at-k/--no-pass-at-k", help="Also report pass@k, the unit-test upper bound."),
+    references: List[str] = typer.Option([], "--reference", help="LABEL=PERCENT horizontal line on the plot (e.g. another model's greedy pass@1)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the table as .csv or .json."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the curves into this image (e.g. fig.png)."),
+    n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for confidence intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the random ranker and the bootstrap."),
+):
+    """rank-score@k (or rank-score_flops/time@budget) of each ranker on a labelled dump."""
+    if budget not in BUDGETS:
+        _fail(f"--budget must be one of {', '.join(BUDGETS)}")
+    if ties not in ("stable", "expected"):
+        _fail("--ties must be 'stable' or 'expected'")
+    refs = _references(references)
+    dump = _load(dump_path, benchmark, repair_spaces)
+    try:
+        dump.counts()
+    except ValueError as e:
+        _fail(f"{dump_path}: {e}")
+    table = None
+    if scores is not None:
+        try:
+            table = read_scores(scores, dump, columns=[r for r in rankers if r not in available_rankers()] or None,
+                                lower_is_better=lower_is_better)
+        except (DumpError, KeyError) as e:
+            _fail(str(e))
+    names = list(rankers) or (list(table.columns) if table else ["random", "length", "oracle"])
+    series: dict[str, tuple[dict, float | None]] = {}
+    costs = _parse_ranker_costs(ranker_costs, budget, _cost_table(cost_table))
+    for name in names:
+        if table is not None and name in table.columns:
+            series[name] = (table.oriented(name), costs.get(name))
+        elif name in available_rankers():
+            ranker = get_ranker(name, seed=seed) if name == "random" else get_ranker(name)
+            cost = costs.get(name, ranker.cost.per_sample(budget) if budget != "none" else None)
+            try:
+                series[name] = (score_dump(dump, ranker), cost)
+            except ValueError as e:
+                _fail(str(e))
+        else:
+            have = f"score columns: {', '.join(table.columns)}; " if table else ""
+            _fail(f"unknown ranker {name!r} ({have}rankers: {', '.join(available_rankers())})")
+
+    limit = max_k(dump)
+    ks = parse_ks(k, all_k, limit)
+    curves: List[Curve] = []
+    meta = {"dump": str(dump_path), "scores": str(scores) if scores else None, "ties": ties,
+            "discard_unfinished": discard_unfinished, "budget": budget, "problems": len(dump),
+            "samples": dump.n_samples}
+    try:
+        if budget == "none":
+            if with_pass:
+                curves.append(pass_curve(dump, ks, n_boot=n_boot, seed=seed))
+            for name, (sc, _) in series.items():
+                curves.append(rank_score_curve(dump, sc, ks, name, ties, discard_unfinished, n_boot, seed))
+            title = f"rank-score@k — {dump_path.name} ({len(dump)} problems)"
+        else:
+            if generator is None:
+                _fail("--budget needs --generator MODEL (a cost entry, e.g. codellama-7b)")
+            try:
+                gen = get_cost(generator, _cost_table(cost_table))
+                gen_cost = gen.per_sample(budget)
+            except (KeyError, ValueError) as e:
+                _fail(str(e).strip('"'))
+            grid = _parse_floats(budgets, "--budgets") if budgets else ks * gen_cost
+            meta.update(generator=gen.name, generator_cost_per_sample=gen_cost)
+            if with_pass:
+                curves.append(pass_budget_curve(dump, grid, budget, gen_cost, f"pass ({gen.name})", n_boot, seed))
+            for name, (sc, cost) in series.items():
+                if cost is None:
+                    _fail(f"ranker {name!r} has no cost per sample: give --ranker-cost {name}=VALUE (0 if free)")
+                curves.append(rank_score_budget_curve(dump, sc, grid, budget, gen_cost, cost, name, ties,
+                                                      discard_unfinished, n_boot, seed))
+            title = f"rank-score_{budget} — {dump_path.name}, generator {gen.name}"
+    except (KeyError, ValueError) as e:
+        _fail(str(e))
+    _emit(curves, title, output, plot, refs, meta)
+
+
+def _parse_ranker_costs(items: List[str], budget: str, table: dict[str, ModelCost]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            _fail(f"--ranker-cost takes RANKER=VALUE or RANKER=MODEL, got {item!r}")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            if budget == "none":
+                continue
+            try:
+                out[name] = get_cost(value, table).score_per_sample(budget)
+            except (KeyError, ValueError) as e:
+                _fail(f"--ranker-cost {item}: {str(e).strip(chr(34))}")
+        if name in out and out[name] < 0:
+            _fail(f"--ranker-cost {item}: cost must be >= 0")
+    return out
+
+
+@app.command("pass-at-k")
+def pass_at_k_command(
+    dumps: List[Path] = typer.Argument(..., metavar="DUMP...", help="Labelled dumps, one per generator model."),
+    generators: List[str] = typer.Option([], "--generator", help="Cost entry per dump, in the same order (needed with --budget)."),
+    budget: str = typer.Option("none", "--budget", help="none, flops or time."),
+    k: Optional[str] = typer.Option(None, "--k", help="Comma-separated k values."),
+    all_k: bool = typer.Option(False, "--all-k", help="Every k from 1 to n."),
+    budgets: Optional[str] = typer.Option(None, "--budgets", help="Comma-separated budgets (default: k x each model's cost, merged)."),
+    cost_table: Optional[Path] = typer.Option(None, "--cost-table", help="JSON/YAML table of measured costs, added to the paper's."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="humaneval or mbpp: check task ids."),
+    repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces"),
+    references: List[str] = typer.Option([], "--reference", help="LABEL=PERCENT horizontal line on the plot."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the table as .csv or .json."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the curves into this image."),
+    n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates."),
+    seed: int = typer.Option(0, "--seed"),
+):
+    """pass@k, or pass_flops@f / pass_time@t, of several generator models side by side (Sec. 4)."""
+    if budget not in BUDGETS:
+        _fail(f"--budget must be one of {', '.join(BUDGETS)}")
+    if generators and len(generators) != len(dumps):
+        _fail(f"give one --generator per dump ({len(dumps)} dumps, {len(generators)} generators)")
+    if budget != "none" and not generators:
+        _fail("--budget needs one --generator per dump")
+    refs = _references(references)
+    loaded = [_load(p, benchmark, repair_spaces) for p in dumps]
+    for p, d in zip(dumps, loaded):
+        try:
+            d.counts()
+        except ValueError as e:
+            _fail(f"{p}: {e}")
+    names = list(generators) or [p.name for p in dumps]
+    if len(set(names)) != len(names):
+        names = [f"{n} ({p.name})" for n, p in zip(names, dumps)]
+    limit = min(max_k(d) for d in loaded)
+    ks = parse_ks(k, all_k, limit)
+    curves: List[Curve] = []
+    try:
+        if budget == "none":
+            for name, d in zip(names, loaded):
+                curves.append(pass_curve(d, ks, name=name, n_boot=n_boot, seed=seed))
+            title = "pass@k"
+        else:
+            table = _cost_table(cost_table)
+            try:
+                costs = [get_cost(g, table).per_sample(budget) for g in generators]
+            except (KeyError, ValueError) as e:
+                _fail(str(e).strip('"'))
+            grid = (_parse_floats(budgets, "--budgets") if budgets
+                    else np.unique(np.concatenate([ks * c for c in costs])))
+            for name, d, c in zip(names, loaded, costs):
+                curves.append(pass_budget_curve(d, grid, budget, c, name, n_boot, seed))
+            title = f"pass_{budget}"
+    except ValueError as e:
+        _fail(str(e))
+    _emit(curves, title, output, plot, refs, {"dumps": [str(p) for p in dumps], "generators": generators,
+                                              "budget": budget})
+
+
+@app.command("rankers")
+def list_rankers():
+    """List the registered rankers (built-ins and installed plug-ins)."""
+    for name in available_rankers():
+        console.print(name)

