@@ -144,11 +144,33 @@ def repair_leading_space(prompt: str | None, generation: str) -> tuple[str, bool
     """
     if not prompt or not generation:
         return generation, False
-    expected = prompt_body_indent(prompt)
-    first = generation.split("\n", 1)[0]
-    if expected and first.strip() and not first.startswith("\t") and _indent(first) == expected - 1:
+    return _repair(prompt_body_indent(prompt), generation)
+
+
+def _repair(expected: int | None, generation: str) -> tuple[str, bool]:
+    if not expected:
+        return generation, False
+    short = expected - 1
+    # Exactly `short` spaces, then the first line's text (not more indentation, not a blank line).
+    if generation.startswith(" " * short) and generation[short:short + 1] not in ("", " ", "\t", "\n", "\r"):
         return " " + generation, True
     return generation, False
+
+
+def repair_task_spaces(task: "TaskSamples") -> list[int]:
+    """Apply ``repair_leading_space`` to every generation of a task in place; the repaired indices."""
+    if not task.prompt:
+        return []
+    expected = prompt_body_indent(task.prompt)
+    if not expected:
+        return []
+    fixed = []
+    for i, g in enumerate(task.generations):
+        new, changed = _repair(expected, g)
+        if changed:
+            task.generations[i] = new
+            fixed.append(i)
+    return fixed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,6 +187,32 @@ def _open_binary(path: Path) -> IO[bytes]:
     return open(path, "rb")
 
 
+class _LazyLine:
+    """A line number counted only when an error message needs it (re-reading the file)."""
+
+    def __init__(self, path: Path, char_offset: int):
+        self.path, self.char_offset = path, char_offset
+
+    def __int__(self) -> int:
+        line, remaining = 1, self.char_offset
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        with _open_binary(self.path) as fh:
+            while remaining > 0:
+                data = fh.read(1 << 20)
+                text = decoder.decode(data, final=not data)
+                if not data and not text:
+                    break
+                line += text.count("\n", 0, remaining)
+                remaining -= len(text)
+        return line
+
+    def __str__(self) -> str:
+        return str(int(self))
+
+    def __eq__(self, other) -> bool:
+        return int(self) == other
+
+
 class _TextStream:
     """Incremental UTF-8 text over a binary file, with positions for error messages."""
 
@@ -175,7 +223,7 @@ class _TextStream:
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.buf, self.pos, self.eof = "", 0, False
         self.bytes_read = 0
-        self.lines_before = 1  # line number of buf[0]
+        self.chars_before = 0  # characters of the file before buf[0]
 
     def fill(self, at_least: int = 0) -> bool:
         """Append more text; False at end of file."""
@@ -189,13 +237,13 @@ class _TextStream:
         self.bytes_read += len(data)
         if not data:
             self.eof = True
-        self.lines_before += self.buf.count("\n", 0, self.pos)
+        self.chars_before += self.pos
         self.buf = self.buf[self.pos:] + text
         self.pos = 0
         return bool(data) or bool(text)
 
-    def line_at(self, pos: int) -> int:
-        return self.lines_before + self.buf.count("\n", 0, pos)
+    def line_at(self, pos: int) -> "_LazyLine":
+        return _LazyLine(self.path, self.chars_before + pos)
 
     def peek(self) -> str:
         while True:
@@ -219,9 +267,10 @@ class _TextStream:
             try:
                 value, end = decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
+                where = self.line_at(e.pos)  # before fill() shifts the buffer
                 if self.fill(at_least=len(self.buf)):
                     continue
-                raise DumpError(self.path, f"invalid JSON: {e.msg}", line=self.lines_before + e.lineno - 1) from None
+                raise DumpError(self.path, f"invalid JSON: {e.msg}", line=where) from None
             if end == len(self.buf) and not self.eof and self.buf[end - 1] not in "}]\"":
                 # A number or literal at the very end of the buffer may continue in the next chunk.
                 self.fill()
@@ -333,9 +382,35 @@ class _TaskBuilder:
                            np.array(self.labels, dtype=np.int8), finished, self.fields)
 
 
+_PLAIN_KEYS = ({"generation", "pass_at_1"}, {"generation"})
+
+
+def _plain_released_task(task_id: str, prompt, samples: list) -> TaskSamples | None:
+    """The common case in bulk — every sample exactly {generation: str, pass_at_1: 0|100} — or None."""
+    try:
+        if not samples or any(type(s) is not dict for s in samples):
+            return None
+        keys = set().union(*samples)
+        if keys not in _PLAIN_KEYS or any(len(s) != len(keys) for s in samples):
+            return None
+        generations = [s["generation"] for s in samples]
+        if any(type(g) is not str for g in generations):
+            return None
+        if "pass_at_1" not in keys:
+            return TaskSamples(task_id, prompt, generations, np.full(len(samples), UNKNOWN, dtype=np.int8))
+        values = [s["pass_at_1"] for s in samples]
+        if not {type(v) for v in values} <= {int, float}:
+            return None
+        arr = np.asarray(values, dtype=np.float64)
+        if not np.all((arr == 0) | (arr == 100)):
+            return None
+        return TaskSamples(task_id, prompt, generations, (arr == 100).astype(np.int8))
+    except (TypeError, KeyError):
+        return None
+
+
 def _read_released(path: Path, repair_spaces: bool, metadata: dict) -> dict[str, TaskSamples]:
     tasks: dict[str, TaskSamples] = {}
-    repaired: dict[str, list[int]] = {}
     for key, value, line in _iter_released_tasks(path):
         if key in tasks:
             raise DumpError(path, "duplicate task (the key appears twice)", key, line=line)
@@ -350,21 +425,15 @@ def _read_released(path: Path, repair_spaces: bool, metadata: dict) -> dict[str,
         samples = value.get("samples")
         if not isinstance(samples, list):
             raise DumpError(path, "missing or non-list field 'samples'", key, line=line)
-        builder = _TaskBuilder(path, key, prompt)
-        for i, sample in enumerate(samples):
-            builder.add(sample, i)
-        task = builder.build()
-        if repair_spaces and prompt:
-            fixed = []
-            for i, g in enumerate(task.generations):
-                new, changed = repair_leading_space(prompt, g)
-                if changed:
-                    task.generations[i] = new
-                    fixed.append(i)
-            if fixed:
-                repaired[key] = fixed
+        task = _plain_released_task(key, prompt, samples)
+        if task is None:  # anything unusual: the careful path, which also words the errors
+            builder = _TaskBuilder(path, key, prompt)
+            for i, sample in enumerate(samples):
+                builder.add(sample, i)
+            task = builder.build()
         tasks[key] = task
-    metadata["space_repaired"] = repaired
+    if repair_spaces:
+        metadata["space_repaired"] = _repair_all(tasks)
     return tasks
 
 
@@ -517,12 +586,7 @@ def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
 def _repair_all(tasks: Mapping[str, TaskSamples]) -> dict[str, list[int]]:
     repaired = {}
     for task in tasks.values():
-        fixed = []
-        for i, g in enumerate(task.generations):
-            new, changed = repair_leading_space(task.prompt, g)
-            if changed:
-                task.generations[i] = new
-                fixed.append(i)
+        fixed = repair_task_spaces(task)
         if fixed:
             repaired[task.task_id] = fixed
     return repaired

@@ -146,6 +146,12 @@ def test_bad_inputs_name_file_task_and_sample(write_json):
     assert (e.task_id, e.sample_index) == ("A", 0) and "bad.json" in str(e)
     e = _err(write_json, "bad2.json", '{"A": {"samples": [{"generation": "x", "pass_at_1": 50}]}}', "0 or 100")
     assert "task A" in str(e) and "sample 0" in str(e)
+    e = _err(write_json, "bool.json", '{"A": {"samples": [{"generation": "x", "pass_at_1": 0}, {"generation": "y", "pass_at_1": true}]}}',
+             "0 or 100")
+    assert e.sample_index == 1
+    e = _err(write_json, "type.json", '{"A": {"samples": [{"generation": "x", "pass_at_1": 0}, {"generation": 5, "pass_at_1": 0}]}}',
+             "must be a string")
+    assert e.sample_index == 1
     _err(write_json, "trunc.json", '{"A": {"samples": [{"generation": "x"', "invalid JSON")
     _err(write_json, "empty.json", "", "empty file")
     _err(write_json, "empty.jsonl", "\n\n", "empty file|no samples")
@@ -185,3 +191,10 @@ def test_corrupt_gzip_is_a_dump_error(write_json):
     _err(write_json, "bad.json.gz", b"{not gzip at all", "gzip")
     whole = gzip.compress(b'{"A": {"samples": [{"generation": "x"}]}}')
     _err(write_json, "cut.json.gz", whole[: len(whole) // 2], "gzip|invalid JSON")
+
+
+def test_released_errors_give_the_line(write_json):
+    raw = '{\n"A": {"samples": [{"generation": "x"}]},\n\n"A": {"samples": [{"generation": "y"}]}\n}'
+    e = _err(write_json, "dupline.json", raw, "line 4, task A: duplicate task")
+    raw = '{\n"A": {"samples": [{"generation": "x"}]},\n"B": {"samples": [{"generation": "y",, }]}\n}'
+    _err(write_json, "badline.json", raw, "line 3: invalid JSON")
