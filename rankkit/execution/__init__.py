@@ -1,0 +1,18 @@
+"""Running unit tests on samples: the sandbox (what runs in the child) apart from the pool and
+the runner (workers, deduplication, cache, labelling dumps)."""
+
+from rankkit.execution.pool import Environment, Limits, SandboxError, SandboxPool
+from rankkit.execution.runner import (
+    KINDS,
+    ExecutionReport,
+    dump_programs,
+    execute_programs,
+    human_eval_result,
+    label_dump,
+    result_rows,
+)
+
+__all__ = [
+    "KINDS", "Environment", "ExecutionReport", "Limits", "SandboxError", "SandboxPool", "dump_programs",
+    "execute_programs", "human_eval_result", "label_dump", "result_rows",
+]

