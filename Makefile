@@ -27,6 +27,7 @@ test: install
 bench: install
 	$(PY) bench/rank_score_speed.py
 	$(PY) bench/dump_load.py
+	$(PY) bench/execute_speed.py
 
 clean:
 	rm -rf $(VENV) out

@@ -286,3 +286,41 @@ def test_execute_command_labels_a_released_dump(tmp_path):
     assert meta["distinct_programs"] == 4 and meta["environment"]["python"]
     r = CliRunner().invoke(app, ["execute", str(path), "--benchmark", "mbpp"])
     assert r.exit_code == 2 and "unknown task_id" in r.output
+
+
+def test_killed_run_resumes_from_the_cache(tmp_path):
+    """kill -9 in the middle of `rankkit execute`; the re-run reuses what finished, loses nothing."""
+    import signal
+
+    he = load_humaneval()
+    p = he["HumanEval/0"]
+    samples = [(0.0, f"    import time\n    time.sleep(0.02)\n    return {i} < 0\n") for i in range(120)]
+    from conftest import released_obj
+
+    path = tmp_path / "slow.json"
+    path.write_text(json.dumps(released_obj([("HumanEval/0", p.prompt, samples)])))
+    cache = tmp_path / "c.sqlite"
+    cmd = [sys.executable, "-m", "rankkit", "execute", str(path), "--benchmark", "humaneval", "--workers", "1",
+           "--cache", str(cache)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    import sqlite3
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # kill once some, not all, results are on disk
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(cache) as db:
+                stored = db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if stored >= 5:
+            break
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (tmp_path / "slow.labelled.json").exists()
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    meta = json.loads((tmp_path / "slow_results.jsonl.meta.json").read_text())
+    assert 0 < meta["cached"] < 120 and meta["cached"] + meta["executed"] == 120
+    rows = [json.loads(l) for l in (tmp_path / "slow_results.jsonl").read_text().splitlines()]
+    assert [r["sample_index"] for r in rows] == list(range(120))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 from dataclasses import asdict, dataclass, field
@@ -12,8 +13,9 @@ import numpy as np
 
 from rankkit.dumps import FAIL, PASS, Dump, DumpError, TaskSamples
 from rankkit.execution.cache import ResultCache, cache_key, default_cache_path
-from rankkit.execution.pool import Environment, Limits, SandboxPool
+from rankkit.execution.pool import SANDBOX_SOURCE, Environment, Limits, SandboxPool
 
+SANDBOX_VERSION = hashlib.sha256(SANDBOX_SOURCE.encode()).hexdigest()[:16]
 KINDS = ("passed", "assertion", "exception", "syntax", "timeout", "memory", "signal", "violation", "exited", "error")
 
 
@@ -64,6 +66,7 @@ def execute_programs(
             "platform": platform.platform(), "limits": asdict(limits), "workers": pool.workers,
         }
         context = {k: environment[k] for k in ("python", "executable", "site_packages", "isolation", "limits")}
+        context["sandbox"] = SANDBOX_VERSION  # a changed harness must not reuse old verdicts
         store = None
         if cache:
             store = ResultCache(default_cache_path() if cache is True else cache)
