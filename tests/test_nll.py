@@ -1,0 +1,149 @@
+"""The NLL engine against a plain unbatched forward pass, on tiny random Llamas and real SmolLM2."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from rankkit.dumps import Dump, TaskSamples
+from rankkit.rankers.lm_engine import NLLEngine, plain_scores, tokenize_sample
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A random 2-layer Llama with SmolLM2's real tokenizer (offsets, BOS handling are real)."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from rankkit.rankers.lm_engine import smollm2_gguf_path
+
+    path = smollm2_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         tie_word_embeddings=True)
+    model = LlamaForCausalLM(config).eval()
+    return model, tokenizer
+
+
+PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
+GENERATIONS = [
+    "    return a + b\n",
+    "    return a+b",
+    "    return a + b\n",  # duplicate
+    "",  # empty: nothing to score
+    "r",  # one character
+    " x",
+    "\n\n    result = a\n    result += b\n    return result\n" * 3,
+    "    return sum([a, b])  # ünïcödé ✓\n",
+]
+
+
+def _assert_same(fast, plain, atol):
+    assert len(fast) == len(plain)
+    for f, p in zip(fast, plain):
+        assert f.status == p.status
+        assert f.num_tokens == p.num_tokens
+        if p.status == "ok":
+            assert abs(f.mean_nll - p.mean_nll) < atol, (f, p)
+            assert abs(f.sum_logprob - p.sum_logprob) < atol * max(1, p.num_tokens)
+        else:
+            assert math.isinf(f.mean_nll)
+
+
+@pytest.mark.parametrize("max_batch_tokens", [1, 7, 64, 100000])
+def test_engine_equals_plain_forward_fp32(tiny, max_batch_tokens):
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer, max_batch_tokens=max_batch_tokens, head_chunk=5)
+    fast = engine.score(PROMPT, GENERATIONS)
+    _assert_same(fast, plain_scores(model, tokenizer, PROMPT, GENERATIONS), 1e-4)
+    assert engine.stats["distinct"] == len(GENERATIONS) - 1
+    assert fast[3].status == "empty" and fast[0].mean_nll == fast[2].mean_nll
+
+
+def test_full_model_path_equals_fast_head(tiny):
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer)
+    engine.fast_head = False
+    _assert_same(engine.score(PROMPT, GENERATIONS), plain_scores(model, tokenizer, PROMPT, GENERATIONS), 1e-4)
+
+
+def test_straddling_token_is_scored():
+    class Tok:
+        """Characters as tokens, except that 'ab' is one token (it straddles the boundary)."""
+
+        def __call__(self, text, return_offsets_mapping, add_special_tokens):
+            ids, offsets, i = [1], [(0, 0)], 0  # BOS
+            while i < len(text):
+                if text.startswith("ab", i):
+                    ids.append(2), offsets.append((i, i + 2))
+                    i += 2
+                else:
+                    ids.append(3 + ord(text[i]) % 50), offsets.append((i, i + 1))
+                    i += 1
+            return {"input_ids": ids, "offset_mapping": offsets}
+
+    ids, first = tokenize_sample(Tok(), "xxa", "bc")
+    assert ids[first] == 2  # the 'ab' token holds a generation character: scored
+    ids, first = tokenize_sample(Tok(), "xx", "")
+    assert first == len(ids)  # nothing to score
+
+
+def test_too_long_gets_a_status_not_a_crash(tiny):
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer)
+    scores = engine.score(PROMPT, ["    return a + b\n", "x = 1\n" * 200])
+    assert scores[0].status == "ok" and scores[1].status == "too_long" and math.isinf(scores[1].mean_nll)
+
+
+def test_different_prompt_tokenizations_share_a_shorter_prefix(tiny):
+    """A generation that merges with the prompt's last characters changes the prompt's tokens."""
+    model, tokenizer = tiny
+    prompt = "x = 'abc"
+    gens = ["def'\n", "'\n", "\n", "abc'"]
+    engine = NLLEngine(model, tokenizer, max_batch_tokens=16)
+    _assert_same(engine.score(prompt, gens), plain_scores(model, tokenizer, prompt, gens), 1e-4)
+
+
+def test_smollm2_real_generations_fp32():
+    from rankkit.paths import data_file
+    from rankkit.dumps import load_dump
+    from rankkit.rankers.lm_engine import load_model
+
+    model, tokenizer = load_model("smollm2-135m", dtype="fp32", device="cpu")
+    demo = load_dump(data_file("humaneval_codegen16b_codet.json.gz"))
+    task = demo["HumanEval/2"]
+    gens = task.generations[:6] + [task.generations[0], ""]
+    engine = NLLEngine(model, tokenizer, max_batch_tokens=300)
+    fast = engine.score(task.prompt, gens)
+    _assert_same(fast, plain_scores(model, tokenizer, task.prompt, gens), 1e-4)
+    assert engine.stats["prefix_tokens"] > 30  # the prompt ran once for all samples
+
+
+def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
+    from rankkit.rankers.nll import parts_dir, score_dump_nll
+    from rankkit.scores import read_scores
+
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer)
+    tasks = {f"T/{i}": TaskSamples(f"T/{i}", PROMPT, GENERATIONS[: 3 + i], np.zeros(3 + i, dtype=np.int8))
+             for i in range(4)}
+    dump = Dump(tasks, "mem")
+    out = tmp_path / "scores.parquet"
+    first = score_dump_nll(dump, "tiny", out, shard=(0, 2), engine=engine, show_progress=False)
+    assert first["scored_problems"] == 2 and not first["merged"] and not out.exists()
+    with pytest.raises(FileExistsError):
+        score_dump_nll(dump, "tiny", out, shard=(0, 2), engine=engine, show_progress=False)
+    # a killed shard: one finished part, one temporary file left behind
+    (parts_dir(out) / ".task-000003.tmp").write_text("partial garbage")
+    score_dump_nll(dump, "tiny", out, shard=(1, 2), engine=engine, show_progress=False, resume=True)
+    assert out.exists()
+    table = read_scores(out, dump)
+    assert set(table.columns) == {"mean_nll", "sum_logprob"}
+    assert table.higher_is_better == {"mean_nll": False, "sum_logprob": True}
+    plain = plain_scores(model, tokenizer, PROMPT, GENERATIONS[:6])
+    got = table.columns["mean_nll"]["T/3"]
+    for g, p in zip(got, plain):
+        assert (math.isinf(g) and math.isinf(p.mean_nll)) or abs(g - p.mean_nll) < 1e-4
