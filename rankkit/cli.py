@@ -100,16 +100,24 @@ def _cost_table(path: Optional[Path]) -> dict[str, ModelCost]:
     return table
 
 
-def _load(path: Path, benchmark: Optional[str], repair: Optional[bool]) -> Dump:
+def _load(path: Path, benchmark: Optional[str], repair: Optional[bool], head: Optional[int] = None) -> Dump:
     problems = None
     if benchmark:
         from rankkit.tasks import problem_lookup
 
-        problems = problem_lookup(benchmark)
+        problems = problem_lookup(benchmark, **({"split": "all"} if benchmark == "mbpp" else {}))
     try:
-        return load_dump(path, repair_spaces=repair, problems=problems)
+        dump = load_dump(path, repair_spaces=repair, problems=problems)
     except DumpError as e:
         _fail(str(e))
+    if head is not None:
+        if head < 1:
+            _fail("--problems must be >= 1")
+        dump = dump.head(head)
+    return dump
+
+
+PROBLEMS_HELP = "Use only the first N problems of the dump (a quick run)."
 
 
 def _emit(curves: List[Curve], title: str, output: Optional[Path], plot: Optional[Path],
@@ -149,6 +157,7 @@ def rank_score(
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the curves into this image (e.g. fig.png)."),
     n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for confidence intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random ranker and the bootstrap."),
+    head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
 ):
     """rank-score@k (or rank-score_flops/time@budget) of each ranker on a labelled dump."""
     if budget not in BUDGETS:
@@ -156,7 +165,7 @@ def rank_score(
     if ties not in ("stable", "expected"):
         _fail("--ties must be 'stable' or 'expected'")
     refs = _references(references)
-    dump = _load(dump_path, benchmark, repair_spaces)
+    dump = _load(dump_path, benchmark, repair_spaces, head)
     try:
         dump.counts()
     except ValueError as e:
@@ -407,6 +416,7 @@ def score_nll_command(
     token_logprobs: bool = typer.Option(False, "--token-logprobs", help="Also keep each token's log-prob (in the parts)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help="humaneval or mbpp: fill in prompts a dump lacks."),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces"),
+    head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
 ):
     """Score every sample by the averaged NLL a causal LM assigns to it (teacher-forced)."""
     import os
@@ -414,7 +424,7 @@ def score_nll_command(
     from rankkit.rankers.lm_engine import NLLEngine, load_model
     from rankkit.rankers.nll import parse_shard, score_dump_nll
 
-    dump = _load(dump_path, benchmark, repair_spaces)
+    dump = _load(dump_path, benchmark, repair_spaces, head)
     output = output or dump_path.with_name(_split_ext(dump_path)[0] + "_nll.parquet")
     try:
         shard_pair = parse_shard(shard)

@@ -105,6 +105,13 @@ class Dump:
     def n_samples(self) -> int:
         return sum(len(t) for t in self.tasks.values())
 
+    def head(self, problems: int) -> "Dump":
+        """The first ``problems`` problems (all their samples), e.g. for a quick run."""
+        if problems < 1:
+            raise ValueError("the number of problems must be >= 1")
+        keep = dict(list(self.tasks.items())[:problems])
+        return Dump(keep, self.source, {**self.metadata, "head": problems})
+
     def counts(self) -> tuple[np.ndarray, np.ndarray]:
         """(n, c): samples and passing samples per problem, in dump order."""
         n = np.array([len(t) for t in self], dtype=np.int64)

@@ -147,3 +147,36 @@ def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
     got = table.columns["mean_nll"]["T/3"]
     for g, p in zip(got, plain):
         assert (math.isinf(g) and math.isinf(p.mean_nll)) or abs(g - p.mean_nll) < 1e-4
+
+
+def test_parts_of_another_job_are_refused(tmp_path, tiny):
+    from rankkit.rankers.nll import score_dump_nll
+
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer)
+    make = lambda gens: Dump({"T/0": TaskSamples("T/0", PROMPT, gens, np.zeros(len(gens), dtype=np.int8))}, "mem")
+    out = tmp_path / "s.jsonl"
+    score_dump_nll(make(["    return a\n"]), "tiny", out, engine=engine, show_progress=False)
+    with pytest.raises(ValueError, match="another job"):
+        score_dump_nll(make(["    return b\n"]), "tiny", out, engine=engine, show_progress=False, resume=True)
+    again = score_dump_nll(make(["    return a\n"]), "tiny", out, engine=engine, show_progress=False, resume=True)
+    assert again["scored_problems"] == 0 and again["merged"]
+
+
+def test_score_nll_command_end_to_end(tmp_path):
+    """The CLI with the packaged SmolLM2 on two real problems, then rank-score on its output."""
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+    from rankkit.paths import data_file
+
+    out = tmp_path / "nll.jsonl"
+    demo = str(data_file("humaneval_codegen16b_codet.json.gz"))
+    r = CliRunner().invoke(app, ["score-nll", demo, "--problems", "1", "-o", str(out), "--dtype", "bf16",
+                                 "--max-batch-tokens", "4096"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 100 and all(r_["status"] == "ok" for r_ in rows)
+    r = CliRunner().invoke(app, ["rank-score", demo, "--problems", "1", "--scores", str(out), "--ranker", "mean_nll",
+                                 "--k", "1,10", "--bootstrap", "20"])
+    assert r.exit_code == 0 and "mean_nll" in r.output, r.output

@@ -163,6 +163,11 @@ class NLLEngine:
                           and not getattr(cfg, "final_logit_softcapping", None)
                           and getattr(cfg, "logit_scale", None) in (None, 1, 1.0))
         self.torch = torch
+        # transformers renamed `past_key_values` to `cache` (5.x); use whichever this one takes
+        import inspect
+
+        params = inspect.signature(model.forward).parameters
+        self.cache_kw = "cache" if "cache" in params else "past_key_values"
         self.stats = {"forward_tokens": 0, "scored_tokens": 0, "prefix_tokens": 0, "samples": 0, "distinct": 0}
 
     def score(self, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False) -> list[SampleScore]:
@@ -221,7 +226,8 @@ class NLLEngine:
         x = torch.tensor([ids], device=self.device)
         out = self.model(input_ids=x, use_cache=True, logits_to_keep=1)
         self.stats["forward_tokens"] += len(ids)
-        return out.past_key_values
+        cache = getattr(out, "cache", None)
+        return cache if cache is not None else out.past_key_values
 
     def _expand_cache(self, past, batch: int):
         from transformers import DynamicCache
@@ -252,13 +258,13 @@ class NLLEngine:
         positions = torch.arange(prefix_len, prefix_len + width, device=self.device).expand(len(batch), -1)
         self.stats["forward_tokens"] += int(mask[:, prefix_len:].sum())
         if self.fast_head:
-            hidden = self.decoder(input_ids=x, attention_mask=mask, past_key_values=cache, position_ids=positions,
-                                  use_cache=cache is not None).last_hidden_state
+            hidden = self.decoder(input_ids=x, attention_mask=mask, position_ids=positions,
+                                  use_cache=cache is not None, **{self.cache_kw: cache}).last_hidden_state
             picked = hidden[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
             token_lp = self._head_logprobs(picked, targets)
         else:
-            logits = self.model(input_ids=x, attention_mask=mask, past_key_values=cache, position_ids=positions,
-                                use_cache=cache is not None).logits
+            logits = self.model(input_ids=x, attention_mask=mask, position_ids=positions,
+                                use_cache=cache is not None, **{self.cache_kw: cache}).logits
             picked = logits[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
             token_lp = torch.log_softmax(picked.float(), dim=-1).gather(
                 1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()

@@ -112,8 +112,15 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
         missing = next(t.task_id for t in dump if t.prompt is None)
         raise ValueError(f"task {missing} has no prompt: give the dump's benchmark (--benchmark) to fill it in")
     parts.mkdir(parents=True, exist_ok=True)
-    (parts / "job.json").write_text(json.dumps({"model": model, "dtype": dtype, "source": dump.source,
-                                                "problems": len(dump)}) + "\n", encoding="utf-8")
+    job = {"model": model, "dump": _fingerprint(dump), "problems": len(dump)}
+    job_file = parts / "job.json"
+    if job_file.exists():
+        previous = json.loads(job_file.read_text(encoding="utf-8"))
+        if previous != job:
+            raise ValueError(f"{parts} belongs to another job ({previous['model']}, {previous['problems']} problems); "
+                             f"remove it or choose another output")
+    else:
+        job_file.write_text(json.dumps(job) + "\n", encoding="utf-8")
     todo = [p for p in positions if p not in done]
     engine = engine or shared_engine(model, dtype, device, attn, max_batch_tokens)
     tasks = list(dump)
@@ -144,6 +151,18 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
     return {"scored_problems": len(todo), "skipped_problems": len(positions) - len(todo), "merged": merged,
             "scored_tokens": scored_tokens, "seconds": elapsed,
             "tokens_per_second": scored_tokens / elapsed if elapsed > 0 else None}
+
+
+def _fingerprint(dump: Dump) -> str:
+    """Identifies the samples being scored (task ids, counts, texts), so parts never mix jobs."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for task in dump:
+        h.update(f"{task.task_id}\0{len(task)}\0{task.prompt}\0".encode("utf-8", "surrogatepass"))
+        for g in task.generations:
+            h.update(g.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()[:32]
 
 
 def merge_parts(dump: Dump, output: Path, model: str, engine_stats: dict | None = None) -> None:
