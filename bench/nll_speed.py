@@ -52,11 +52,14 @@ def measure(model, tok, work, repeats):
         "plain: batch 1, full forward, full LM head": lambda p, g: plain_scores(model, tok, p, g),
         "+ token-budget batches": NLLEngine(model, tok, share_prefix=False, dedup=False),
         "+ shared-prompt KV cache": NLLEngine(model, tok, share_prefix=True, dedup=False),
-        "+ duplicate folding": NLLEngine(model, tok, share_prefix=True, dedup=True),
-        "+ LM head only at scored tokens (rankkit)": NLLEngine(model, tok),
+        "+ duplicate folding": NLLEngine(model, tok, share_prefix=True, dedup=True, packed=False),
+        "+ LM head only at scored tokens": NLLEngine(model, tok, packed=False),
+        "+ suffixes packed in one row after the prompt (rankkit)": NLLEngine(model, tok),
     }
     for name in ("+ token-budget batches", "+ shared-prompt KV cache", "+ duplicate folding"):
         configs[name].fast_head = False
+    for name in ("+ token-budget batches", "+ shared-prompt KV cache"):
+        configs[name].packed = False
     results = {}
     for _ in range(repeats):
         for name, engine in configs.items():

@@ -180,3 +180,61 @@ def test_score_nll_command_end_to_end(tmp_path):
     r = CliRunner().invoke(app, ["rank-score", demo, "--problems", "1", "--scores", str(out), "--ranker", "mean_nll",
                                  "--k", "1,10", "--bootstrap", "20"])
     assert r.exit_code == 0 and "mean_nll" in r.output, r.output
+
+
+def test_kill_9_then_resume_loses_and_repeats_nothing(tmp_path, tiny):
+    """`rankkit score-nll` on a model directory, killed mid-job, then finished with --resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+
+    from rankkit.dumps import write_released
+
+    model, tokenizer = tiny
+    model_dir = tmp_path / "tiny-llama"
+    model.save_pretrained(model_dir)
+    tokenizer.save_pretrained(model_dir)
+    rng = np.random.default_rng(0)
+    tasks = {}
+    for t in range(40):
+        gens = [f"    return {'a + b' if rng.random() < 0.5 else 'a - b'}  # {j}\n" * int(rng.integers(1, 4))
+                for j in range(30)]
+        tasks[f"T/{t}"] = TaskSamples(f"T/{t}", PROMPT + f"# task {t}\n", gens, np.zeros(30, dtype=np.int8))
+    dump_path = tmp_path / "d.json"
+    write_released(Dump(tasks, "mem"), dump_path)
+    out = tmp_path / "s.parquet"
+    cmd = [sys.executable, "-m", "rankkit", "score-nll", str(dump_path), "--model", str(model_dir), "--dtype", "fp32",
+           "--device", "cpu", "-o", str(out), "--max-batch-tokens", "64"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    parts = tmp_path / "s.parquet.parts"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("task-*.jsonl"))) < 3:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    finished = len(list(parts.glob("task-*.jsonl")))
+    assert 3 <= finished < 40 and not out.exists()
+    again = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    import re
+
+    already = int(re.search(r"\((\d+) already done\)", again.stdout).group(1))
+    assert finished <= already < 40
+    table = pd.read_parquet(out)
+    assert len(table) == 40 * 30
+    assert list(zip(table.task_id, table.sample_index)) == [(f"T/{t}", j) for t in range(40) for j in range(30)]
+    engine = NLLEngine(model, tokenizer)
+    for t in (0, 39):
+        expected = [s.mean_nll for s in engine.score(tasks[f"T/{t}"].prompt, tasks[f"T/{t}"].generations)]
+        np.testing.assert_allclose(table.mean_nll[table.task_id == f"T/{t}"], expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("max_batch_tokens", [7, 100000])
+def test_padded_batches_equal_plain_forward(tiny, max_batch_tokens):
+    model, tokenizer = tiny
+    engine = NLLEngine(model, tokenizer, max_batch_tokens=max_batch_tokens, packed=False)
+    _assert_same(engine.score(PROMPT, GENERATIONS), plain_scores(model, tokenizer, PROMPT, GENERATIONS), 1e-4)

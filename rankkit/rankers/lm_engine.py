@@ -147,11 +147,13 @@ class NLLEngine:
     """Scores all generations of one prompt at a time, fast (see the module doc)."""
 
     def __init__(self, model, tokenizer, max_batch_tokens: int = 8192, head_chunk: int = 2048,
-                 share_prefix: bool = True, dedup: bool = True):
+                 share_prefix: bool = True, dedup: bool = True, packed: bool = True):
         import torch
 
         self.model, self.tokenizer = model, tokenizer
-        self.share_prefix, self.dedup = share_prefix, dedup  # switches for measuring each one's share
+        # switches for measuring each optimisation's share (and a fallback for unusual models)
+        self.share_prefix, self.dedup, self.packed = share_prefix, dedup, packed
+        self.max_pack_tokens = 512  # measured best on CPU (bench/nll_speed.py); larger rows lose to attention
         self.max_batch_tokens, self.head_chunk = max_batch_tokens, head_chunk
         self.device = next(model.parameters()).device
         self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0) or None
@@ -211,14 +213,24 @@ class NLLEngine:
                 self.stats["prefix_tokens"] += prefix_len
             order = sorted(live, key=lambda i: len(toks[i][0]))
             batch: list[int] = []
+            shortest = 0
             for i in order:
                 width = len(toks[i][0]) - prefix_len
-                if batch and (len(batch) + 1) * width > self.max_batch_tokens:
-                    self._run_batch(batch, toks, prefix_len, past, results, keep)
+                # A new batch when the budget is full, or when padding to this width would waste
+                # more than ~25% of the batch (lengths are sorted, so width only grows).
+                if self.packed and past is not None:  # one packed row: attention grows with its square
+                    budget = min(self.max_batch_tokens, self.max_pack_tokens)
+                    full = batch and sum(len(toks[j][0]) - prefix_len for j in batch) + width > budget
+                else:
+                    full = batch and ((len(batch) + 1) * width > self.max_batch_tokens or width > 1.25 * shortest + 8)
+                if full:
+                    self._run(batch, toks, prefix_len, past, results, keep)
                     batch = []
+                if not batch:
+                    shortest = width
                 batch.append(i)
             if batch:
-                self._run_batch(batch, toks, prefix_len, past, results, keep)
+                self._run(batch, toks, prefix_len, past, results, keep)
         return results  # type: ignore[return-value]
 
     def _run_prefix(self, ids: list[int]):
@@ -228,6 +240,55 @@ class NLLEngine:
         self.stats["forward_tokens"] += len(ids)
         cache = getattr(out, "cache", None)
         return cache if cache is not None else out.past_key_values
+
+    def _run(self, batch, toks, prefix_len, past, results, keep):
+        if self.packed and past is not None:
+            self._run_packed(batch, toks, prefix_len, past, results, keep)
+        else:
+            self._run_batch(batch, toks, prefix_len, past, results, keep)
+
+    def _run_packed(self, batch, toks, prefix_len, past, results, keep):
+        """All suffixes of the batch in one row after the shared prefix: each attends to the prefix
+        and causally to itself only (a block mask), with its own positions. The prefix's KV cache
+        is used as it is, never copied per sample."""
+        torch = self.torch
+        segments = [toks[i][0][prefix_len:] for i in batch]
+        total = sum(len(seg) for seg in segments)
+        x = torch.tensor([[t for seg in segments for t in seg]], device=self.device)
+        positions = torch.empty((1, total), dtype=torch.long, device=self.device)
+        dtype = next(self.model.parameters()).dtype
+        mask = torch.full((1, 1, total, prefix_len + total), torch.finfo(dtype).min, dtype=dtype, device=self.device)
+        mask[..., :prefix_len] = 0
+        rows, targets, owners = [], [], []
+        start = 0
+        for i, seg in zip(batch, segments):
+            n = len(seg)
+            positions[0, start:start + n] = torch.arange(prefix_len, prefix_len + n, device=self.device)
+            block = torch.ones((n, n), dtype=torch.bool, device=self.device).tril()
+            mask[0, 0, start:start + n, prefix_len + start:prefix_len + start + n].masked_fill_(block, 0)
+            ids, first = toks[i]
+            for t in range(first, len(ids)):
+                rows.append(start + t - 1 - prefix_len)
+                targets.append(ids[t])
+                owners.append(i)
+            start += n
+        self.stats["forward_tokens"] += total
+        cache = self._expand_cache(past, 1)
+        if self.fast_head:
+            hidden = self.decoder(input_ids=x, attention_mask=mask, position_ids=positions, use_cache=True,
+                                  **{self.cache_kw: cache}).last_hidden_state[0]
+            token_lp = self._head_logprobs(hidden[torch.tensor(rows, device=self.device)], targets)
+        else:
+            logits = self.model(input_ids=x, attention_mask=mask, position_ids=positions, use_cache=True,
+                                **{self.cache_kw: cache}).logits[0]
+            picked = logits[torch.tensor(rows, device=self.device)]
+            token_lp = torch.log_softmax(picked.float(), dim=-1).gather(
+                1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+        self.stats["scored_tokens"] += len(targets)
+        owners = np.asarray(owners)
+        for i in batch:
+            lp = token_lp[owners == i]
+            results[i] = SampleScore(len(lp), float(lp.sum()), "ok", lp if keep else None)
 
     def _expand_cache(self, past, batch: int):
         from transformers import DynamicCache
