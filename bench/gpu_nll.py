@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--gen-tokens", type=int, default=120)
     ap.add_argument("--max-batch-tokens", type=int, default=32768)
     ap.add_argument("--plain-samples", type=int, default=20)
+    ap.add_argument("--print-only", action="store_true", help="Do not write bench/RESULTS.md (smoke runs).")
     args = ap.parse_args()
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
@@ -116,7 +117,8 @@ method must do (the plain pass recomputes the prompt per sample); peak {peak or 
 |---|---|---|---|
 {chr(10).join(rows)}
 """
-    write_section(f"gpu-nll-{args.shape}", body)
+    if not args.print_only:
+        write_section(f"gpu-nll-{args.shape}", body)
     print(body)
 
 
