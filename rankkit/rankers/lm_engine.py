@@ -273,18 +273,24 @@ class NLLEngine:
                 owners.append(i)
             start += n
         self.stats["forward_tokens"] += total
-        cache = self._expand_cache(past, 1)
-        if self.fast_head:
-            hidden = self.decoder(input_ids=x, attention_mask=mask, position_ids=positions, use_cache=True,
-                                  **{self.cache_kw: cache}).last_hidden_state[0]
-            token_lp = self._head_logprobs(hidden[torch.tensor(rows, device=self.device)], targets)
-        else:
-            logits = self.model(input_ids=x, attention_mask=mask, position_ids=positions, use_cache=True,
-                                **{self.cache_kw: cache}).logits[0]
-            picked = logits[torch.tensor(rows, device=self.device)]
-            token_lp = torch.log_softmax(picked.float(), dim=-1).gather(
-                1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+        where = (torch.zeros(len(rows), dtype=torch.long, device=self.device), torch.tensor(rows, device=self.device))
+        token_lp = self._forward_logprobs(x, mask, positions, self._expand_cache(past, 1), where, targets)
+        self._store(batch, owners, token_lp, results, keep)
+
+    def _forward_logprobs(self, x, mask, positions, cache, where, targets) -> np.ndarray:
+        """log p(target) at the output positions ``where`` = (rows, columns) of one forward pass."""
+        torch = self.torch
+        kwargs = {"input_ids": x, "attention_mask": mask, "position_ids": positions,
+                  "use_cache": cache is not None, self.cache_kw: cache}
         self.stats["scored_tokens"] += len(targets)
+        if self.fast_head:
+            return self._head_logprobs(self.decoder(**kwargs).last_hidden_state[where], targets)
+        picked = self.model(**kwargs).logits[where]
+        return torch.log_softmax(picked.float(), dim=-1).gather(
+            1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+
+    @staticmethod
+    def _store(batch, owners, token_lp, results, keep) -> None:
         owners = np.asarray(owners)
         for i in batch:
             lp = token_lp[owners == i]
@@ -318,22 +324,9 @@ class NLLEngine:
         cache = self._expand_cache(past, len(batch)) if past is not None else None
         positions = torch.arange(prefix_len, prefix_len + width, device=self.device).expand(len(batch), -1)
         self.stats["forward_tokens"] += int(mask[:, prefix_len:].sum())
-        if self.fast_head:
-            hidden = self.decoder(input_ids=x, attention_mask=mask, position_ids=positions,
-                                  use_cache=cache is not None, **{self.cache_kw: cache}).last_hidden_state
-            picked = hidden[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
-            token_lp = self._head_logprobs(picked, targets)
-        else:
-            logits = self.model(input_ids=x, attention_mask=mask, position_ids=positions,
-                                use_cache=cache is not None, **{self.cache_kw: cache}).logits
-            picked = logits[torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device)]
-            token_lp = torch.log_softmax(picked.float(), dim=-1).gather(
-                1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
-        self.stats["scored_tokens"] += len(targets)
-        owners = np.asarray(owners)
-        for i in batch:
-            lp = token_lp[owners == i]
-            results[i] = SampleScore(len(lp), float(lp.sum()), "ok", lp if keep else None)
+        where = (torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device))
+        token_lp = self._forward_logprobs(x, mask, positions, cache, where, targets)
+        self._store(batch, owners, token_lp, results, keep)
 
     def _head_logprobs(self, hidden, targets) -> np.ndarray:
         """log p(target) from hidden states: the LM head and log-softmax in bounded chunks."""
