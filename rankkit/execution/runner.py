@@ -7,7 +7,7 @@ import os
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -49,7 +49,6 @@ def execute_programs(
     cache: bool | str | Path = True,
     dedup: bool = True,
     show_progress: bool = True,
-    on_result: Callable[[int, dict], None] | None = None,
 ) -> ExecutionReport:
     """Run every program in the sandbox; each result has kind, detail, seconds, stdout, stderr.
 
@@ -100,11 +99,7 @@ def execute_programs(
     counts: dict[str, int] = {}
     for r in results:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    report = ExecutionReport(results, environment, len(order), len(order) - len(todo), len(todo), counts)
-    if on_result is not None:
-        for i, r in enumerate(results):
-            on_result(i, r)
-    return report
+    return ExecutionReport(results, environment, len(order), len(order) - len(todo), len(todo), counts)
 
 
 def dump_programs(dump: Dump, problems, truncate: bool = False) -> tuple[list[str], list[str]]:

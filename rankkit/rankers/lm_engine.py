@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -61,10 +60,10 @@ def load_model(spec: str, dtype: str | None = None, device: str | None = None, a
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    dtype = DTYPES.get((dtype or default_dtype()).lower())
-    if dtype is None:
-        raise ValueError(f"dtype must be one of bf16, fp16, fp32")
-    kwargs = {"dtype": getattr(torch, dtype)}
+    torch_dtype = DTYPES.get((dtype or default_dtype()).lower())
+    if torch_dtype is None:
+        raise ValueError(f"dtype must be one of bf16, fp16, fp32, got {dtype!r}")
+    kwargs = {"dtype": getattr(torch, torch_dtype)}
     if attn:
         kwargs["attn_implementation"] = attn
     if device_map:
