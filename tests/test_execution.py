@@ -152,6 +152,27 @@ def test_network_is_refused(pool):
 
 
 @needs_namespaces
+def test_each_job_starts_in_a_fresh_empty_directory(pool):
+    """What one program leaves (files, an unwritable subdirectory, an unreadable cwd) is gone
+    for the next; HOME and TMPDIR point into the job's directory; the zygote's warm-up leaks
+    nothing into the program's namespace."""
+    mess = ("import os\nos.makedirs('d/e')\nopen('d/e/f', 'w').write('x')\nopen('g', 'w').write('y')\n"
+            "os.chmod('d/e', 0o500)\nos.chmod('d', 0o000)\nos.chmod('.', 0o000)\n")
+    check = ("import os, tempfile\nassert os.listdir('.') == [], os.listdir('.')\n"
+             "assert os.environ['HOME'] == os.environ['TMPDIR'] == os.getcwd()\n"
+             "fd, name = tempfile.mkstemp()\nassert os.path.dirname(name) == os.getcwd()\n"
+             "assert 'f' not in globals() and 'C' not in globals()\n")
+    for _ in range(2):
+        assert run1(pool, mess)["kind"] == "passed"
+        result = run1(pool, check)
+        assert result["kind"] == "passed", result
+
+
+def test_jobs_do_not_share_random_state(pool):
+    results = pool.run(["import random\nprint(random.random())\n"] * 4)
+    assert len({r["stdout"] for r in results}) == 4
+
+
 def test_namespaces_files_outside_the_workdir_are_read_only(tmp_path):
     target = tmp_path / "outside.txt"
     with SandboxPool(1, FAST, Environment(isolation="namespaces")) as p:
