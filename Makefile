@@ -24,8 +24,8 @@ demo: install
 	$(VENV)/bin/rankkit score-nll $(DEMO_DUMP) --model smollm2-135m --problems $(DEMO_PROBLEMS) \
 		-o out/demo_nll.parquet --resume
 	$(VENV)/bin/rankkit rank-score $(DEMO_DUMP) --problems $(DEMO_PROBLEMS) --scores out/demo_nll.parquet \
-		--ranker mean_nll --ranker random --ranker oracle --k 1,2,5,10,20,50,100 \
-		-o out/demo.csv --plot out/demo.png
+		--ranker mean_nll --ranker codet --ranker exec-agreement --ranker random --ranker oracle \
+		--k 1,2,5,10,20,50,100 --score-cache out/score-cache -o out/demo.csv --plot out/demo.png
 
 test: install
 	$(PY) -m pytest
@@ -35,6 +35,7 @@ bench: install
 	$(PY) bench/dump_load.py
 	$(PY) bench/execute_speed.py
 	$(PY) bench/nll_speed.py
+	$(PY) bench/ranker_comparison.py
 
 clean:
 	rm -rf $(VENV) out

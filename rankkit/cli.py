@@ -21,8 +21,9 @@ from rankkit.evaluation import (
     rank_score_curve,
     score_dump,
 )
-from rankkit.rankers import available_rankers, get_ranker
-from rankkit.report import curves_table, plot_curves, write_table
+from rankkit.rankers import available_rankers, make_ranker
+from rankkit.report import curves_table, markdown_table, plot_curves, plot_panels, write_table
+from rankkit.score_cache import default_score_cache_dir
 from rankkit.scores import read_scores
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -138,7 +139,7 @@ BUDGETS = ("none", "flops", "time")
 def rank_score(
     dump_path: Path = typer.Argument(..., metavar="DUMP", help="A labelled sample dump (any format rankkit reads)."),
     scores: Optional[Path] = typer.Option(None, "--scores", help="Precomputed scores: JSONL, CSV or parquet keyed by task_id + sample_index."),
-    rankers: List[str] = typer.Option([], "--ranker", help="A score column of --scores or a registered ranker (random, length, oracle, plug-ins). Repeatable."),
+    rankers: List[str] = typer.Option([], "--ranker", help="A score column of --scores or a live ranker spec (nll:MODEL, codet, length, a plug-in, ...). Repeatable."),
     lower_is_better: List[str] = typer.Option([], "--lower-is-better", help="A score column where lower is better (NLL). Repeatable."),
     k: Optional[str] = typer.Option(None, "--k", help="Comma-separated k values (default 1,2,5,10,... up to n)."),
     all_k: bool = typer.Option(False, "--all-k", help="Every k from 1 to n."),
@@ -158,8 +159,16 @@ def rank_score(
     n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for confidence intervals."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random ranker and the bootstrap."),
     head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
+    score_cache: Optional[Path] = typer.Option(default_score_cache_dir(), "--score-cache", help="Directory where live rankers' scores are kept and reused."),
+    no_score_cache: bool = typer.Option(False, "--no-score-cache", help="Score live rankers afresh and keep nothing."),
+    folds: int = typer.Option(5, "--folds", help="Cross-fitting folds for learned rankers (ensemble)."),
 ):
-    """rank-score@k (or rank-score_flops/time@budget) of each ranker on a labelled dump."""
+    """rank-score@k (or rank-score_flops/time@budget) of each ranker on a labelled dump.
+
+    Rankers are score columns of --scores or live rankers: NAME, NAME:ARG or NAME:ARG,key=value
+    (e.g. nll:codellama/CodeLlama-7b-hf, codet, ensemble:nll+codet, an installed plug-in)."""
+    if no_score_cache:
+        score_cache = None
     if budget not in BUDGETS:
         _fail(f"--budget must be one of {', '.join(BUDGETS)}")
     if ties not in ("stable", "expected"):
@@ -170,29 +179,10 @@ def rank_score(
         dump.counts()
     except ValueError as e:
         _fail(f"{dump_path}: {e}")
-    table = None
-    if scores is not None:
-        try:
-            table = read_scores(scores, dump, columns=[r for r in rankers if r not in available_rankers()] or None,
-                                lower_is_better=lower_is_better)
-        except (DumpError, KeyError) as e:
-            _fail(str(e))
-    names = list(rankers) or (list(table.columns) if table else ["random", "length", "oracle"])
-    series: dict[str, tuple[dict, float | None]] = {}
     costs = _parse_ranker_costs(ranker_costs, budget, _cost_table(cost_table))
-    for name in names:
-        if table is not None and name in table.columns:
-            series[name] = (table.oriented(name), costs.get(name))
-        elif name in available_rankers():
-            ranker = get_ranker(name, seed=seed) if name == "random" else get_ranker(name)
-            cost = costs.get(name, ranker.cost.per_sample(budget) if budget != "none" else None)
-            try:
-                series[name] = (score_dump(dump, ranker), cost)
-            except ValueError as e:
-                _fail(str(e))
-        else:
-            have = f"score columns: {', '.join(table.columns)}; " if table else ""
-            _fail(f"unknown ranker {name!r} ({have}rankers: {', '.join(available_rankers())})")
+    series = _ranker_series(dump, scores, rankers, lower_is_better, seed, score_cache, folds)
+    for name, (sc, ranker) in list(series.items()):
+        series[name] = (sc, _series_cost(name, ranker, costs, budget))
 
     limit = max_k(dump)
     ks = parse_ks(k, all_k, limit)
@@ -228,6 +218,49 @@ def rank_score(
     except (KeyError, ValueError) as e:
         _fail(str(e))
     _emit(curves, title, output, plot, refs, meta)
+
+
+def _ranker_series(dump: Dump, scores: Optional[Path], rankers: List[str], lower_is_better: List[str], seed: int,
+                   cache_dir: Optional[Path], folds: int) -> dict:
+    """name -> (scores oriented higher-is-better, the live ranker or None for a score column)."""
+    table = None
+    registered = set(available_rankers())
+
+    def is_live(spec: str) -> bool:
+        return spec.partition(":")[0] in registered
+
+    if scores is not None:
+        try:
+            wanted = [r for r in rankers if not is_live(r)] or None
+            table = read_scores(scores, dump, columns=wanted, lower_is_better=lower_is_better)
+        except (DumpError, KeyError) as e:
+            _fail(str(e))
+    names = list(rankers) or (list(table.columns) if table else ["random", "length", "oracle"])
+    series: dict = {}
+    for spec in names:
+        if table is not None and spec in table.columns:
+            series[spec] = (table.oriented(spec), None)
+        elif is_live(spec):
+            try:
+                ranker = make_ranker(spec, seed=seed)
+                series[spec] = (score_dump(dump, ranker, cache_dir=cache_dir, spec=spec, folds=folds), ranker)
+            except (ValueError, KeyError, FileNotFoundError, RuntimeError) as e:
+                _fail(f"ranker {spec}: {str(e).strip(chr(34))}")
+        else:
+            have = f"score columns: {', '.join(table.columns)}; " if table else ""
+            _fail(f"unknown ranker {spec!r} ({have}rankers: {', '.join(sorted(registered))})")
+    return series
+
+
+def _series_cost(name: str, ranker, costs: dict[str, float], budget: str) -> Optional[float]:
+    """Cost per sample of a series: --ranker-cost first, else the live ranker's own (None: unknown)."""
+    if budget == "none":
+        return None
+    if name in costs:
+        return costs[name]
+    if ranker is not None and ranker.cost is not None:
+        return ranker.cost.per_sample(budget)
+    return None
 
 
 def _parse_ranker_costs(items: List[str], budget: str, table: dict[str, ModelCost]) -> dict[str, float]:
@@ -307,6 +340,93 @@ def pass_at_k_command(
         _fail(str(e))
     _emit(curves, title, output, plot, refs, {"dumps": [str(p) for p in dumps], "generators": generators,
                                               "budget": budget})
+
+
+@app.command("report")
+def report_command(
+    dumps: List[Path] = typer.Argument(..., metavar="DUMP...", help="One labelled dump per benchmark."),
+    rankers: List[str] = typer.Option([], "--ranker", help="Live ranker specs or score columns of --scores. Repeatable."),
+    names: List[str] = typer.Option([], "--name", help="Benchmark name per dump, same order (default: the file name)."),
+    scores: List[Path] = typer.Option([], "--scores", help="Precomputed scores per dump, same order. Repeatable."),
+    lower_is_better: List[str] = typer.Option([], "--lower-is-better", help="A score column where lower is better."),
+    generator: str = typer.Option(..., "--generator", help="Cost entry of the model that generated the dumps (e.g. codellama-7b)."),
+    budget: str = typer.Option("time", "--budget", help="flops or time: the budgeted panel."),
+    k: Optional[str] = typer.Option(None, "--k", help="Comma-separated k values."),
+    budgets: Optional[str] = typer.Option(None, "--budgets", help="Comma-separated budgets (default: k x the generator's cost)."),
+    ranker_costs: List[str] = typer.Option([], "--ranker-cost", help="RANKER=VALUE or RANKER=MODEL (cost per sample)."),
+    cost_table: Optional[Path] = typer.Option(None, "--cost-table", help="JSON/YAML table of measured costs."),
+    ties: str = typer.Option("expected", "--ties", help="stable or expected (mean over random tie-breaking)."),
+    discard_unfinished: bool = typer.Option(False, "--discard-unfinished", help="Unfinished generations are never selected."),
+    references: List[str] = typer.Option([], "--reference", help="[BENCHMARK::]LABEL=PERCENT marker, e.g. another model's greedy pass@1."),
+    out_dir: Path = typer.Option(Path("report"), "--out-dir", help="Where NAME.md, NAME.json and NAME.png go."),
+    n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates for confidence intervals."),
+    seed: int = typer.Option(0, "--seed", help="Seed for the random ranker and the bootstrap."),
+    head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help="humaneval or mbpp: check task ids, fill in prompts."),
+    score_cache: Optional[Path] = typer.Option(default_score_cache_dir(), "--score-cache", help="Directory for live rankers' scores."),
+    no_score_cache: bool = typer.Option(False, "--no-score-cache", help="Keep no live scores."),
+    folds: int = typer.Option(5, "--folds", help="Cross-fitting folds for learned rankers."),
+):
+    """Per benchmark: one table and one plot of rank-score@k and rank-score_time@t (or _flops)
+    for every ranker, with bootstrap CIs, pass@k and reference markers."""
+    if budget not in ("flops", "time"):
+        _fail("--budget must be flops or time")
+    if names and len(names) != len(dumps):
+        _fail(f"--name given {len(names)} times for {len(dumps)} dumps")
+    if scores and len(scores) != len(dumps):
+        _fail(f"--scores given {len(scores)} times for {len(dumps)} dumps (one per dump, same order)")
+    table = _cost_table(cost_table)
+    try:
+        gen = get_cost(generator, table)
+        gen_cost = gen.per_sample(budget)
+    except (KeyError, ValueError) as e:
+        _fail(str(e).strip('"'))
+    costs = _parse_ranker_costs(ranker_costs, budget, table)
+    for i, path in enumerate(dumps):
+        bench_name = names[i] if names else _split_ext(path)[0]
+        refs = _references([r.split("::", 1)[1] for r in references
+                            if "::" not in r or r.split("::", 1)[0] == bench_name] if references else [])
+        dump = _load(path, benchmark, None, head)
+        try:
+            dump.counts()
+        except ValueError as e:
+            _fail(f"{path}: {e}")
+        series = _ranker_series(dump, scores[i] if scores else None, list(rankers), lower_is_better, seed,
+                                None if no_score_cache else score_cache, folds)
+        ks = parse_ks(k, False, max_k(dump))
+        grid = _parse_floats(budgets, "--budgets") if budgets else ks * gen_cost
+        k_curves = [pass_curve(dump, ks, n_boot=n_boot, seed=seed)]
+        b_curves = [pass_budget_curve(dump, grid, budget, gen_cost, f"pass ({gen.name})", n_boot, seed)]
+        cost_rows = []
+        try:
+            for name, (sc, ranker) in series.items():
+                cost = _series_cost(name, ranker, costs, budget)
+                if cost is None:
+                    _fail(f"ranker {name!r} has no cost per sample in {budget}: give --ranker-cost {name}=VALUE (0 if free)")
+                cost_rows.append(f"| {name} | {cost:.4g} |")
+                k_curves.append(rank_score_curve(dump, sc, ks, name, ties, discard_unfinished, n_boot, seed))
+                b_curves.append(rank_score_budget_curve(dump, sc, grid, budget, gen_cost, cost, name, ties,
+                                                        discard_unfinished, n_boot, seed))
+        except (KeyError, ValueError) as e:
+            _fail(str(e))
+        title = f"{bench_name}: {len(dump)} problems, {dump.n_samples} samples, generator {gen.name}"
+        console.print(curves_table(k_curves, title=f"rank-score@k — {title}"))
+        console.print(curves_table(b_curves, title=f"rank-score_{budget} — {title}"))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        unit = "seconds" if budget == "time" else "FLOPs"
+        md = [f"# {title}", "", f"Dump: `{path}`; ties: {ties}; unfinished discarded: {discard_unfinished}; "
+              f"generator cost {gen_cost:.4g} {unit}/sample ({gen.source or gen.name}).", "",
+              markdown_table(k_curves, "rank-score@k (pass@k is the unit-test upper bound)"), "",
+              markdown_table(b_curves, f"rank-score_{budget}: each sample costs generation + ranking"), "",
+              f"Ranker cost per sample ({unit}):", "", "| ranker | cost |", "|---|---|", *cost_rows, ""]
+        if refs:
+            md += ["Markers: " + "; ".join(f"{k_} = {100 * v:.1f}%" for k_, v in refs.items()), ""]
+        (out_dir / f"{bench_name}.md").write_text("\n".join(md), encoding="utf-8")
+        meta = {"dump": str(path), "generator": gen.name, "budget": budget, "ties": ties, "problems": len(dump),
+                "samples": dump.n_samples, "references": refs}
+        write_table(k_curves + b_curves, out_dir / f"{bench_name}.json", meta)
+        plot_panels([k_curves, b_curves], out_dir / f"{bench_name}.png", title=title, references=refs)
+        err.print(f"wrote {out_dir / bench_name}.md, .json, .png")
 
 
 @app.command("rankers")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import json
 import re
 import zlib
@@ -111,6 +112,16 @@ class Dump:
             raise ValueError("the number of problems must be >= 1")
         keep = dict(list(self.tasks.items())[:problems])
         return Dump(keep, self.source, {**self.metadata, "head": problems})
+
+    def fingerprint(self) -> str:
+        """Identifies the samples (task ids, prompts, texts; not the labels), so that stored
+        scores or partial results are never applied to another dump."""
+        h = hashlib.sha256()
+        for task in self:
+            h.update(f"{task.task_id}\0{len(task)}\0{task.prompt}\0".encode("utf-8", "surrogatepass"))
+            for g in task.generations:
+                h.update(g.encode("utf-8", "surrogatepass") + b"\0")
+        return h.hexdigest()[:32]
 
     def counts(self) -> tuple[np.ndarray, np.ndarray]:
         """(n, c): samples and passing samples per problem, in dump order."""

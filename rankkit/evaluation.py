@@ -7,13 +7,15 @@ given either as k or as a budget (FLOPs or seconds).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from rankkit.dumps import Dump
 from rankkit.progress import progress
-from rankkit.rankers.base import Ranker, oriented
+from rankkit.rankers.base import Ranker, RankerCost, oriented
+from rankkit.score_cache import ScoreCache
 from rankkit.scoring import (
     Estimate,
     bootstrap_ci,
@@ -55,16 +57,81 @@ def check_ks(dump: Dump, ks: Sequence[int]) -> np.ndarray:
     return ks
 
 
-def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True) -> dict[str, np.ndarray]:
-    """Run a live ranker on every problem; scores oriented so that higher is better."""
+def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir: str | Path | None = None,
+               spec: str | None = None, folds: int = 5, batch_problems: int = 32) -> dict[str, np.ndarray]:
+    """Run a live ranker on every problem; scores oriented so that higher is better.
+
+    cache_dir: keep the scores on disk (keyed by ``spec`` and the dump), resuming from what is
+    there. Learned rankers (``ranker.learned``) are cross-fitted: the problems are split into
+    ``folds`` and each fold is scored by the ranker fitted on the other folds' labels.
+    """
+    if ranker.learned:
+        return cross_fit_scores(dump, ranker, folds, show_progress, cache_dir)
+    if ranker.uses_labels:
+        for task in dump:
+            task.passed()  # a clear error for unlabelled samples
+    cache = ScoreCache(cache_dir, spec or ranker.name, dump) if cache_dir is not None and ranker.cacheable else None
+    raw = cache.load() if cache else {}
+    if cache is not None and cache.cost is not None and raw:
+        try:
+            ranker.cost = RankerCost(*cache.cost)
+        except AttributeError:  # a computed cost (e.g. an ensemble's)
+            pass
+    todo = [t for t in dump if t.task_id not in raw]
+    batches = [todo[i:i + batch_problems] for i in range(0, len(todo), batch_problems)]
+    for batch in progress(batches, total=len(batches), description=f"ranking with {spec or ranker.name}",
+                          enabled=show_progress and bool(batches)):
+        scores = ranker.score_many(batch, [t.generations for t in batch])
+        if len(scores) != len(batch):
+            raise ValueError(f"ranker {ranker.name!r} returned {len(scores)} score arrays for {len(batch)} problems")
+        checked = []
+        for task, s in zip(batch, scores):
+            s = np.asarray(s, dtype=np.float64)
+            if s.shape != (len(task),):
+                raise ValueError(f"ranker {ranker.name!r} returned {s.shape} scores for task {task.task_id} "
+                                 f"with {len(task)} samples")
+            if np.isnan(s).any():
+                raise ValueError(f"ranker {ranker.name!r} returned NaN for task {task.task_id}, "
+                                 f"sample {int(np.flatnonzero(np.isnan(s))[0])}")
+            checked.append(s)
+            raw[task.task_id] = s
+        if cache is not None:
+            cache.append([t.task_id for t in batch], checked, ranker.cost)
     out = {}
-    for task in progress(dump, total=len(dump), description=f"ranking with {ranker.name}", enabled=show_progress):
-        scores = np.asarray(ranker.score(task, task.generations), dtype=np.float64)
-        if scores.shape != (len(task),):
-            raise ValueError(f"ranker {ranker.name!r} returned {scores.shape} scores for task {task.task_id} "
-                             f"with {len(task)} samples")
-        out[task.task_id] = oriented(ranker, scores)
+    for task in dump:
+        s = raw[task.task_id]
+        if s.shape != (len(task),):
+            raise ValueError(f"{cache.path if cache else 'cache'}: task {task.task_id} has {s.shape} stored scores "
+                             f"for {len(task)} samples")
+        out[task.task_id] = oriented(ranker, s)
     return out
+
+
+def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: bool = True,
+                     cache_dir: str | Path | None = None) -> dict[str, np.ndarray]:
+    """Scores of a learned ranker where no problem is scored by a fit that saw its labels.
+
+    Problem i belongs to fold i mod ``folds`` (at most one fold per problem). Components of an
+    ensemble are scored once, through the score cache when one is given.
+    """
+    tasks = list(dump)
+    if len(tasks) < 2:
+        raise ValueError(f"ranker {ranker.name!r} is learned: cross-fitting needs at least 2 problems")
+    for task in tasks:
+        task.passed()
+    components = dict(zip(getattr(ranker, "component_names", ()), getattr(ranker, "components", ())))
+    if components:
+        known = {name: score_dump(dump, c, show_progress, cache_dir, spec=name) for name, c in components.items()}
+        ranker.features(tasks, [t.generations for t in tasks], known)
+    folds = max(2, min(folds, len(tasks)))
+    out = {}
+    for f in range(folds):
+        train = [t for i, t in enumerate(tasks) if i % folds != f]
+        test = [t for i, t in enumerate(tasks) if i % folds == f]
+        ranker.fit(train, [t.generations for t in train], [t.passed().astype(np.int8) for t in train])
+        for task, s in zip(test, ranker.score_many(test, [t.generations for t in test])):
+            out[task.task_id] = oriented(ranker, np.asarray(s, dtype=np.float64))
+    return {t.task_id: out[t.task_id] for t in tasks}
 
 
 def ranked_labels(dump: Dump, scores: Mapping[str, np.ndarray], ties: str = "stable",

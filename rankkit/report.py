@@ -87,16 +87,52 @@ def write_table(curves: Sequence[Curve], path: str | Path, meta: Mapping | None 
         raise ValueError(f"{path}: table output must end in .csv or .json")
 
 
+def markdown_table(curves: Sequence[Curve], title: str = "") -> str:
+    """The table as Markdown: one row per x, one column per curve, 'mean [95% CI]' in percent."""
+    if not curves:
+        raise ValueError("no curves to report")
+    x_label = curves[0].x_label
+    xs = np.unique(np.concatenate([c.x for c in curves]))
+    head = [x_label] + [c.name if c.name == c.metric else f"{c.name} ({c.metric})" for c in curves]
+    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |",
+                                                       "|" + "---|" * len(head)]
+    for x in xs:
+        row = [_fmt_x(x, x_label)]
+        for c in curves:
+            hit = np.flatnonzero(c.x == x)
+            row.append(_fmt_cell(c.estimate.mean[hit[0]], c.estimate.low[hit[0]], c.estimate.high[hit[0]])
+                       if hit.size else "")
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def plot_curves(curves: Sequence[Curve], path: str | Path, title: str = "",
                 references: Mapping[str, float] | None = None) -> None:
     """Mean curves with bootstrap bands; ``references`` draws horizontal lines (fractions), e.g.
     the pass@1 or greedy score of another model, as in the paper's Fig. 8."""
+    plot_panels([curves], path, title, references)
+
+
+def plot_panels(panels: Sequence[Sequence[Curve]], path: str | Path, title: str = "",
+                references: Mapping[str, float] | None = None) -> None:
+    """Side-by-side panels (e.g. rank-score@k and rank-score_time@t), same markers in each."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), dpi=120, squeeze=False)
+    for ax, curves in zip(axes[0], panels):
+        _draw(ax, curves, references)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def _draw(ax, curves: Sequence[Curve], references: Mapping[str, float] | None) -> None:
     for c in curves:
         is_pass = c.metric.startswith("pass")
         ok = ~np.isnan(c.estimate.mean)
@@ -116,9 +152,6 @@ def plot_curves(curves: Sequence[Curve], path: str | Path, title: str = "",
     ax.set_ylabel("score (%)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
+    if curves:
+        ax.set_title({"k": "rank-score@k", "time": "rank-score_time@t", "flops": "rank-score_flops@f"}[x_label],
+                     fontsize=10)

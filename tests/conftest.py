@@ -47,3 +47,31 @@ def small_dump_path(write_json):
         ("T/1", "def g():\n", [(0.0, "    pass\n"), (0.0, "    return None  # long\n"), (100.0, "    return 2\n")]),
     ]
     return write_json("small.json", released_obj(tasks))
+
+
+@pytest.fixture(scope="session")
+def tiny():
+    """A random 2-layer Llama with SmolLM2's real tokenizer (offsets, BOS handling are real)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from rankkit.rankers.lm_engine import smollm2_gguf_path
+
+    path = smollm2_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         tie_word_embeddings=True)
+    model = LlamaForCausalLM(config).eval()
+    return model, tokenizer
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny, tmp_path_factory):
+    """The tiny random Llama saved as a model directory (what --model / nll:MODEL take)."""
+    model, tokenizer = tiny
+    path = tmp_path_factory.mktemp("tiny-llama")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

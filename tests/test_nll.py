@@ -11,23 +11,6 @@ from rankkit.dumps import Dump, TaskSamples
 from rankkit.rankers.lm_engine import NLLEngine, plain_scores, tokenize_sample
 
 
-@pytest.fixture(scope="module")
-def tiny():
-    """A random 2-layer Llama with SmolLM2's real tokenizer (offsets, BOS handling are real)."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from rankkit.rankers.lm_engine import smollm2_gguf_path
-
-    path = smollm2_gguf_path()
-    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
-                         tie_word_embeddings=True)
-    model = LlamaForCausalLM(config).eval()
-    return model, tokenizer
-
-
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 GENERATIONS = [
     "    return a + b\n",

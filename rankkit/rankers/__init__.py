@@ -1,11 +1,32 @@
-"""Rankers: the interface, the registry, and the built-in rankers."""
+"""Rankers: the interface, the registry, and the built-in rankers.
+
+Built in: random, length, oracle (baselines); nll, sum-logprob, reviewer, coder-reviewer (LM);
+exec-agreement, doctest, codet (execution); self-consistency; ensemble. Plug-ins register with
+``@register_ranker`` or the ``rankkit.rankers`` entry point; ``check_ranker`` checks one.
+"""
 
 from rankkit.rankers.base import Ranker, RankerCost, oriented
 from rankkit.rankers.baselines import LengthRanker, OracleRanker, RandomRanker
+from rankkit.rankers.codet import CodeTRanker
+from rankkit.rankers.conformance import ConformanceError, check_ranker
+from rankkit.rankers.doctests import DoctestRanker
+from rankkit.rankers.ensemble import EnsembleRanker
+from rankkit.rankers.exec_agreement import ExecAgreementRanker
 from rankkit.rankers.nll import NLLRanker, SumLogprobRanker
-from rankkit.rankers.registry import ENTRY_POINT_GROUP, available_rankers, get_ranker, register_ranker
+from rankkit.rankers.registry import (
+    ENTRY_POINT_GROUP,
+    available_rankers,
+    get_ranker,
+    make_ranker,
+    parse_ranker_spec,
+    register_ranker,
+)
+from rankkit.rankers.reviewer import CoderReviewerRanker, ReviewerRanker
+from rankkit.rankers.self_consistency import SelfConsistencyRanker
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "LengthRanker", "NLLRanker", "SumLogprobRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
-    "available_rankers", "get_ranker", "oriented", "register_ranker",
+    "ENTRY_POINT_GROUP", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",
+    "ExecAgreementRanker", "LengthRanker", "NLLRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
+    "ReviewerRanker", "SelfConsistencyRanker", "SumLogprobRanker", "available_rankers", "check_ranker", "get_ranker",
+    "make_ranker", "oriented", "parse_ranker_spec", "register_ranker",
 ]

@@ -31,14 +31,23 @@ class Ranker:
 
     name: str = "ranker"
     higher_is_better: bool = True
-    cost: RankerCost = RankerCost()
+    cost: RankerCost | None = RankerCost()  # None: unknown (budgeted reports then ask for it)
+    uses_labels: bool = False  # only the oracle may look at the unit-test labels
+    learned: bool = False  # True: evaluation fits it on other problems first (cross-fitting)
+    cacheable: bool = True  # live scores are worth caching on disk (not for instant rankers)
 
     def fit(self, problems, generations, labels) -> "Ranker":
-        """Learned rankers train here; the default does nothing."""
+        """Learned rankers train here (problems, their generations, their 0/1 labels); the
+        default does nothing."""
         return self
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
+
+    def score_many(self, problems, generations: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """Scores for several problems at once; rankers that batch across problems (execution,
+        LMs) override this, the rest inherit the loop."""
+        return [self.score(p, g) for p, g in zip(problems, generations)]
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

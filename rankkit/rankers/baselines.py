@@ -16,6 +16,7 @@ class RandomRanker(Ranker):
     """Uniform random scores, reproducible per (seed, task_id) whatever the problem order."""
 
     name = "random"
+    cacheable = False
 
     def __init__(self, seed: int = 0):
         self.seed = int(seed)
@@ -31,6 +32,7 @@ class LengthRanker(Ranker):
     """Shorter generations first (score = minus the length in characters, trailing blanks ignored)."""
 
     name = "length"
+    cacheable = False
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
         return -np.array([len(g.rstrip()) for g in generations], dtype=np.float64)
@@ -41,6 +43,8 @@ class OracleRanker(Ranker):
     """The unit-test labels themselves: an upper bound on any ranker (needs a labelled dump)."""
 
     name = "oracle"
+    uses_labels = True
+    cacheable = False
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
         if len(generations) != len(problem.labels):

@@ -20,7 +20,7 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.dumps import Dump
-from rankkit.rankers.base import Ranker
+from rankkit.rankers.base import Ranker, RankerCost
 from rankkit.rankers.lm_engine import NLLEngine, load_model
 from rankkit.rankers.registry import register_ranker
 from rankkit.scores import write_scores
@@ -34,34 +34,84 @@ def shared_engine(model: str, dtype: str | None = None, device: str | None = Non
     return NLLEngine(m, tok, max_batch_tokens=max_batch_tokens)
 
 
-@register_ranker("nll")
-class NLLRanker(Ranker):
-    """Mean negative log-likelihood of the generation given the prompt (lower is better)."""
+class LMRanker(Ranker):
+    """Base of rankers that score with a causal LM: one shared model per process, and a cost per
+    sample from the cost table when the model has an entry there, else measured while scoring
+    (FLOPs = 2 x parameters x forward tokens; seconds = wall-clock on this machine).
 
-    name = "nll"
-    higher_is_better = False
+    ``discard_unfinished``: samples the dump marks unfinished (no stop sequence: cut at the
+    token limit) get the worst score, as the paper does for NLL ranking.
+    """
 
     def __init__(self, model: str = "smollm2-135m", dtype: str | None = None, device: str | None = None,
-                 attn: str | None = None, max_batch_tokens: int = 8192):
+                 attn: str | None = None, max_batch_tokens: int = 8192, discard_unfinished: bool = False):
         self.model = model
+        self.discard_unfinished = bool(discard_unfinished)
         self._engine_args = (model, dtype, device, attn, max_batch_tokens)
+        self.cost = self._table_cost = _table_cost(model)
+        self._tally = [0, 0.0, 0]  # forward tokens, seconds, samples: the measured cost
 
     @property
     def engine(self) -> NLLEngine:
         return shared_engine(*self._engine_args)
 
+    def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
+        """Scores in the ranker's own orientation, before discarding unfinished samples."""
+        raise NotImplementedError
+
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
+        engine = self.engine
+        before, started = engine.stats["forward_tokens"], time.perf_counter()
+        scores = np.asarray(self.lm_score(problem, generations), dtype=np.float64)
+        if self._table_cost is None:
+            tally = self._tally
+            tally[0] += engine.stats["forward_tokens"] - before
+            tally[1] += time.perf_counter() - started
+            tally[2] += len(generations)
+            n = max(tally[2], 1)
+            self.cost = RankerCost(2.0 * _parameters(engine.model) * tally[0] / n, tally[1] / n)
+        if self.discard_unfinished:
+            finished = getattr(problem, "finished", None)
+            if finished is None:
+                raise ValueError(f"task {problem.task_id}: discard_unfinished needs 'finished' flags in the dump")
+            scores = np.where(finished, scores, np.inf if not self.higher_is_better else -np.inf)
+        return scores
+
+
+@lru_cache(maxsize=8)
+def _parameters(model) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def _table_cost(model: str) -> RankerCost | None:
+    from rankkit.costs import get_cost
+
+    try:
+        entry = get_cost(model)
+        return RankerCost(entry.score_per_sample("flops"), entry.score_per_sample("time"))
+    except (KeyError, ValueError):
+        return None
+
+
+@register_ranker("nll")
+class NLLRanker(LMRanker):
+    """Mean negative log-likelihood of the generation given the prompt (lower is better)."""
+
+    name = "nll"
+    higher_is_better = False
+
+    def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:
         return np.array([s.mean_nll for s in self.engine.score(problem.prompt, generations)])
 
 
 @register_ranker("sum-logprob")
-class SumLogprobRanker(NLLRanker):
+class SumLogprobRanker(LMRanker):
     """Summed log-probability of the generation given the prompt (higher is better)."""
 
     name = "sum-logprob"
     higher_is_better = True
 
-    def score(self, problem, generations: Sequence[str]) -> np.ndarray:
+    def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:
         scores = self.engine.score(problem.prompt, generations)
         return np.array([s.sum_logprob if s.status == "ok" else -np.inf for s in scores])
 
@@ -112,7 +162,7 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
         missing = next(t.task_id for t in dump if t.prompt is None)
         raise ValueError(f"task {missing} has no prompt: give the dump's benchmark (--benchmark) to fill it in")
     parts.mkdir(parents=True, exist_ok=True)
-    job = {"model": model, "dump": _fingerprint(dump), "problems": len(dump)}
+    job = {"model": model, "dump": dump.fingerprint(), "problems": len(dump)}
     job_file = parts / "job.json"
     if job_file.exists():
         previous = json.loads(job_file.read_text(encoding="utf-8"))
@@ -151,18 +201,6 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
     return {"scored_problems": len(todo), "skipped_problems": len(positions) - len(todo), "merged": merged,
             "scored_tokens": scored_tokens, "seconds": elapsed,
             "tokens_per_second": scored_tokens / elapsed if elapsed > 0 else None}
-
-
-def _fingerprint(dump: Dump) -> str:
-    """Identifies the samples being scored (task ids, counts, texts), so parts never mix jobs."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for task in dump:
-        h.update(f"{task.task_id}\0{len(task)}\0{task.prompt}\0".encode("utf-8", "surrogatepass"))
-        for g in task.generations:
-            h.update(g.encode("utf-8", "surrogatepass") + b"\0")
-    return h.hexdigest()[:32]
 
 
 def merge_parts(dump: Dump, output: Path, model: str, engine_stats: dict | None = None) -> None:

@@ -1,0 +1,27 @@
+"""Doctest ranking: the fraction of the prompt's own input/output examples a candidate satisfies.
+
+This is information a user has without hidden tests (the examples written in the problem
+statement). On MBPP the prompt lists the very asserts used for evaluation, so there this ranker
+is close to the oracle; on HumanEval the docstring examples are a subset of the tests' spirit only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rankkit.rankers.probing import Case, ProbingRanker, prompt_examples
+from rankkit.rankers.registry import register_ranker
+
+
+@register_ranker("doctest")
+class DoctestRanker(ProbingRanker):
+    """Score = fraction of the prompt's examples (with a shown output) that the candidate passes."""
+
+    name = "doctest"
+
+    def cases(self, problem):
+        info, examples = prompt_examples(problem, self.examples)
+        return info.code_prefix, [Case("expr", e.call, e.expected) for e in examples if e.expected is not None]
+
+    def combine(self, problem, results):
+        return np.array([np.mean(r.passed) if r.passed else 0.0 for r in results])

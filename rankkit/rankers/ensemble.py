@@ -1,0 +1,121 @@
+"""Ensemble ranking: a weighted sum of the components' rank-normalised scores.
+
+Each component's scores are turned into ranks within the problem, scaled to [0, 1] (ties share
+their mean rank), so components on any scale combine. The weights are fitted on labelled
+problems by searching the simplex for the best mean rank-score@1 (ties broken at random in
+expectation); evaluation fits them on *other* problems (cross-fitting), never on the one scored.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+import numpy as np
+
+from rankkit.rankers.base import Ranker, RankerCost, oriented
+from rankkit.rankers.registry import get_ranker, register_ranker
+
+DEFAULT_COMPONENTS = "nll+self-consistency+exec-agreement"
+
+
+def rank01(scores: np.ndarray) -> np.ndarray:
+    """Ranks within one problem scaled to [0, 1] (best = 1); ties share their mean rank; NaN lowest."""
+    x = np.where(np.isnan(scores), -np.inf, np.asarray(scores, dtype=np.float64))
+    n = len(x)
+    if n < 2:
+        return np.ones(n)
+    values, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    mean_rank = starts + (counts - 1) / 2.0
+    return mean_rank[inverse] / (n - 1)
+
+
+def top1_expected(scores: np.ndarray, labels: np.ndarray) -> float:
+    """rank-score@1 with ties broken uniformly at random, in expectation."""
+    top = scores >= scores.max()
+    return float(labels[top].mean())
+
+
+def simplex_grid(m: int, step: float) -> np.ndarray:
+    """All weight vectors of m non-negative entries summing to 1, in multiples of ``step``."""
+    units = int(round(1.0 / step))
+    rows = [c for c in itertools.product(range(units + 1), repeat=m) if sum(c) == units]
+    return np.array(rows, dtype=np.float64) / units
+
+
+@register_ranker("ensemble")
+class EnsembleRanker(Ranker):
+    """Weighted sum of rank-normalised component scores; weights fitted on labelled problems.
+
+    ``components``: registered ranker names joined by '+'; ``model``: passed to the LM ones.
+    """
+
+    name = "ensemble"
+    learned = True
+
+    def __init__(self, components: str | Sequence[str] = DEFAULT_COMPONENTS, model: str | None = None,
+                 step: float = 0.1, weights: Sequence[float] | None = None):
+        names = components.split("+") if isinstance(components, str) else list(components)
+        if len(names) < 2:
+            raise ValueError(f"an ensemble needs at least two components, got {names}")
+        self.component_names = names
+        self.components = []
+        for n in names:
+            kwargs = {"model": model} if model and n in _LM_RANKERS else {}
+            self.components.append(get_ranker(n, **kwargs))
+        if any(c.uses_labels for c in self.components):
+            raise ValueError("an ensemble cannot include a ranker that reads the labels (oracle)")
+        self.step = step
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        self._features: dict[tuple, np.ndarray] = {}
+
+    @property
+    def cost(self) -> RankerCost | None:
+        costs = [c.cost for c in self.components]
+        if any(c is None for c in costs):
+            return None
+        return RankerCost(sum(c.flops_per_sample for c in costs), sum(c.seconds_per_sample for c in costs))
+
+    def features(self, problems, generations, known: dict | None = None) -> list[np.ndarray]:
+        """Per problem a (samples x components) matrix of rank-normalised scores (memoised).
+
+        ``known``: component name -> {task_id: oriented scores} computed elsewhere (e.g. cached).
+        """
+        keys = [(str(p.task_id), hash(tuple(g))) for p, g in zip(problems, generations)]
+        todo = [i for i, k in enumerate(keys) if k not in self._features]
+        if todo:
+            columns = []
+            for name, c in zip(self.component_names, self.components):
+                if known and name in known:
+                    raw = [known[name][str(problems[i].task_id)] for i in todo]
+                    columns.append([rank01(np.asarray(s, dtype=np.float64)) for s in raw])
+                    continue
+                raw = c.score_many([problems[i] for i in todo], [generations[i] for i in todo])
+                columns.append([rank01(oriented(c, np.asarray(s, dtype=np.float64))) for s in raw])
+            for j, i in enumerate(todo):
+                self._features[keys[i]] = np.stack([col[j] for col in columns], axis=1)
+        return [self._features[k] for k in keys]
+
+    def fit(self, problems, generations, labels) -> "EnsembleRanker":
+        feats = self.features(list(problems), list(generations))
+        labels = [np.asarray(l, dtype=np.float64) for l in labels]
+        best, best_value = None, -1.0
+        for w in simplex_grid(len(self.components), self.step):
+            value = np.mean([top1_expected(f @ w, l) for f, l in zip(feats, labels)])
+            if value > best_value + 1e-12:
+                best, best_value = w, value
+        self.weights = best
+        return self
+
+    def score(self, problem, generations: Sequence[str]) -> np.ndarray:
+        return self.score_many([problem], [generations])[0]
+
+    def score_many(self, problems, generations):
+        if self.weights is None:
+            raise RuntimeError("the ensemble has no weights yet: fit it on labelled problems first "
+                               "(rank-score does this by cross-fitting), or give weights=")
+        return [f @ self.weights for f in self.features(list(problems), list(generations))]
+
+
+_LM_RANKERS = {"nll", "sum-logprob", "reviewer", "coder-reviewer"}

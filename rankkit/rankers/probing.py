@@ -1,0 +1,229 @@
+"""Run candidate programs on probe cases in the sandbox and read back what each case did.
+
+A case is an expression (a call of the entry point, optionally with the value it should equal)
+or a statement (a generated ``assert``). Per case the probe reports a fingerprint of the
+value (a hash of its ``repr``, or ``!ExceptionName``) and whether the case held. Used by the
+execution-based rankers (exec-agreement, doctest, codet); every candidate runs in its own
+sandboxed process like a unit test, and results are cached with the executor's cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from rankkit.execution import Environment, Limits, execute_programs
+from rankkit.rankers.base import Ranker, RankerCost
+from rankkit.rankers.prompt_info import Example, PromptInfo, prompt_info
+
+MARK = "\x1erankkit-probe"
+# Sent to the program as its data; the program's own prints go to /dev/null so they cannot
+# crowd out (or be mistaken for) these lines.
+HARNESS = r'''
+import os as _rk_os, sys as _rk_sys, hashlib as _rk_hashlib, signal as _rk_signal, time as _rk_time
+_rk_out = _rk_os.dup(1)
+_rk_null = _rk_os.open(_rk_os.devnull, _rk_os.O_WRONLY)
+_rk_os.dup2(_rk_null, 1)
+_rk_os.dup2(_rk_null, 2)
+
+def _rk_emit(line):
+    _rk_os.write(_rk_out, (%(mark)r + " " + line + "\n").encode("utf-8", "replace"))
+
+class _RkTimeout(BaseException):
+    pass
+
+def _rk_alarm(signum, frame):
+    raise _RkTimeout()
+
+_rk_signal.signal(_rk_signal.SIGALRM, _rk_alarm)
+_rk_ns = {"__name__": "__candidate__"}
+try:
+    _rk_signal.setitimer(_rk_signal.ITIMER_REAL, %(load_seconds)r)
+    exec(compile(%(code)r, "<candidate>", "exec"), _rk_ns)
+    _rk_signal.setitimer(_rk_signal.ITIMER_REAL, 0)
+    _rk_emit("load ok")
+except BaseException as _rk_e:
+    _rk_signal.setitimer(_rk_signal.ITIMER_REAL, 0)
+    _rk_emit("load !" + type(_rk_e).__name__)
+    _rk_os._exit(0)
+_rk_budget = _rk_time.monotonic() + %(total_seconds)r
+for _rk_i, (_rk_kind, _rk_src, _rk_expected) in enumerate(%(cases)r):
+    if _rk_time.monotonic() > _rk_budget:
+        break
+    _rk_ok = 0
+    try:
+        _rk_signal.setitimer(_rk_signal.ITIMER_REAL, %(case_seconds)r)
+        if _rk_kind == "stmt":
+            exec(_rk_src, dict(_rk_ns))
+            _rk_fp, _rk_ok = "ok", 1
+        else:
+            _rk_value = eval(_rk_src, dict(_rk_ns))
+            _rk_fp = _rk_hashlib.sha1(repr(_rk_value).encode("utf-8", "replace")).hexdigest()[:16]
+            if _rk_expected is not None:
+                _rk_ok = int(bool(_rk_value == eval(_rk_expected, {})))
+        _rk_signal.setitimer(_rk_signal.ITIMER_REAL, 0)
+    except BaseException as _rk_e:
+        _rk_signal.setitimer(_rk_signal.ITIMER_REAL, 0)
+        _rk_fp = "!" + type(_rk_e).__name__
+    _rk_emit("case %%d %%s %%d" %% (_rk_i, _rk_fp, _rk_ok))
+_rk_emit("done")
+_rk_os._exit(0)
+'''
+
+
+@dataclass(frozen=True)
+class Case:
+    """``kind`` "expr" (a value to fingerprint; ``expected`` optional) or "stmt" (e.g. an assert)."""
+
+    kind: str
+    source: str
+    expected: str | None = None
+
+
+@dataclass
+class ProbeResult:
+    """What one candidate did: whether its code loaded, and per case a fingerprint and a pass bit.
+
+    Cases the candidate never reached (time budget, crash of the process) have fingerprint None.
+    """
+
+    loaded: bool
+    load_error: str | None
+    fingerprints: list[str | None]
+    passed: list[bool]
+    seconds: float = 0.0  # the candidate's run time in the sandbox (also when served from the cache)
+
+    @property
+    def signature(self) -> tuple:
+        """The candidate's observable behaviour: its fingerprints, or its load error."""
+        return ("load", self.load_error) if not self.loaded else tuple(self.fingerprints)
+
+
+def probe_program(code: str, cases: Sequence[Case], case_seconds: float = 0.5, total_seconds: float = 5.0,
+                  load_seconds: float = 2.0) -> str:
+    """The program that loads ``code`` and runs each case with its own time limit."""
+    return HARNESS % {"mark": MARK, "code": code, "cases": [(c.kind, c.source, c.expected) for c in cases],
+                      "case_seconds": float(case_seconds), "total_seconds": float(total_seconds),
+                      "load_seconds": float(load_seconds)}
+
+
+def parse_probe(stdout: str, n_cases: int, kind: str = "passed") -> ProbeResult:
+    """Read a probe's marked lines back; a program that died early gets None for unreached cases."""
+    fingerprints: list[str | None] = [None] * n_cases
+    passed = [False] * n_cases
+    loaded, load_error = False, f"!{kind}"
+    for line in stdout.split("\n"):  # not splitlines(): it splits at the marker's \x1e too
+        if not line.startswith(MARK + " "):
+            continue
+        parts = line[len(MARK) + 1:].split(" ")
+        if parts[0] == "load" and len(parts) == 2:
+            loaded = parts[1] == "ok"
+            load_error = None if loaded else parts[1]
+        elif parts[0] == "case" and len(parts) == 4 and parts[1].isdigit() and int(parts[1]) < n_cases:
+            i = int(parts[1])
+            fingerprints[i], passed[i] = parts[2], parts[3] == "1"
+    return ProbeResult(loaded, load_error, fingerprints, passed)
+
+
+def run_probes(jobs: Sequence[tuple[str, Sequence[Case]]], *, workers: int | None = None,
+               env: Environment = Environment(), cache=True, case_seconds: float = 0.5,
+               total_seconds: float = 5.0) -> list[ProbeResult]:
+    """Probe each (candidate code, cases) pair in the sandbox, in parallel; identical pairs run
+    once; results in input order."""
+    most = max((len(cases) for _, cases in jobs), default=0)
+    limits = Limits(timeout=total_seconds + 5.0, max_output=max(8192, 64 * (most + 4)))
+    programs = [probe_program(code, cases, case_seconds, total_seconds) for code, cases in jobs]
+    report = execute_programs(programs, workers=workers, limits=limits, env=env, cache=cache, show_progress=False)
+    out = []
+    for r, (_, cases) in zip(report.results, jobs):
+        result = parse_probe(r["stdout"], len(cases), r["kind"])
+        result.seconds = float(r.get("seconds") or 0.0)
+        out.append(result)
+    return out
+
+
+def prompt_examples(problem, source: str = "auto") -> tuple[PromptInfo, tuple[Example, ...]]:
+    """The problem's prompt info and the examples to probe with.
+
+    source "prompt": only the dump's prompt; "benchmark": the official HumanEval/MBPP prompt of
+    the task; "auto": the dump's prompt, or the official one when the dump's shows no examples
+    (some released dumps strip them, e.g. CodeT's) -- still the problem statement a user has,
+    never its hidden tests.
+    """
+    if source not in ("auto", "prompt", "benchmark"):
+        raise ValueError(f"examples source must be auto, prompt or benchmark, got {source!r}")
+    if problem.prompt is None:
+        raise ValueError(f"task {problem.task_id}: the dump has no prompt (give --benchmark to fill it in)")
+    info = prompt_info(problem.prompt)
+    if source == "prompt" or (source == "auto" and info.examples):
+        return info, info.examples
+    official = official_prompt(problem.task_id)
+    if official is None:
+        if source == "benchmark":
+            raise ValueError(f"task {problem.task_id} is not a HumanEval or MBPP task id")
+        return info, info.examples
+    return info, prompt_info(official).examples
+
+
+def official_prompt(task_id) -> str | None:
+    """The benchmark's own prompt for a HumanEval/MBPP task id, else None."""
+    from rankkit.tasks import load_humaneval, load_mbpp
+
+    text = str(task_id)
+    if text.startswith("HumanEval/"):
+        problem = load_humaneval().get(text)
+        return problem.prompt if problem else None
+    if text.startswith("MBPP/"):
+        problem = load_mbpp(split="all").get(text)
+        return problem.prompt if problem else None
+    return None
+
+
+class ProbingRanker(Ranker):
+    """Base of rankers that execute the candidates on probe cases (never the hidden tests).
+
+    Subclasses say which cases to run (``cases``) and how to turn the probe results of one
+    problem into scores (``combine``). All problems' programs run in one sandbox pool.
+    Cost: the measured sandbox seconds per sample (FLOPs: none on the accelerator).
+    """
+
+    def __init__(self, workers: int | None = None, case_seconds: float = 0.5, total_seconds: float = 5.0,
+                 cache: bool = True, examples: str = "auto"):
+        self.workers, self.case_seconds, self.total_seconds = workers, case_seconds, total_seconds
+        self.cache, self.examples = cache, examples
+        self.cost = RankerCost()
+        self.coverage: dict[str, int] = {}  # task_id -> number of probe cases
+        self._seconds, self._samples = 0.0, 0
+
+    def cases(self, problem) -> tuple[str, list[Case]]:  # pragma: no cover - abstract
+        """(code prefix for the candidates, probe cases) of one problem."""
+        raise NotImplementedError
+
+    def combine(self, problem, results: list[ProbeResult]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def score(self, problem, generations: Sequence[str]) -> np.ndarray:
+        return self.score_many([problem], [generations])[0]
+
+    def score_many(self, problems, generations):
+        jobs, spans = [], []
+        for problem, gens in zip(problems, generations):
+            prefix, cases = self.cases(problem)
+            self.coverage[str(problem.task_id)] = len(cases)
+            start = len(jobs)
+            if cases:
+                jobs.extend((prefix + g, cases) for g in gens)
+            spans.append((start, len(jobs)))
+        results = run_probes(jobs, workers=self.workers, cache=self.cache, case_seconds=self.case_seconds,
+                             total_seconds=self.total_seconds) if jobs else []
+        n = sum(len(g) for g in generations)
+        if n:  # sandbox seconds per sample, on one core (identical candidates counted each time)
+            self._seconds += sum(r.seconds for r in results)
+            self._samples += n
+            self.cost = RankerCost(0.0, self._seconds / self._samples)
+        out = []
+        for problem, gens, (a, b) in zip(problems, generations, spans):
+            out.append(self.combine(problem, results[a:b]) if b > a else np.zeros(len(gens)))
+        return out
