@@ -70,7 +70,8 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
     if ranker.uses_labels:
         for task in dump:
             task.passed()  # a clear error for unlabelled samples
-    cache = ScoreCache(cache_dir, spec or ranker.name, dump) if cache_dir is not None and ranker.cacheable else None
+    cache = (ScoreCache(cache_dir, spec or ranker.name, dump, str(getattr(ranker, "version", "")))
+             if cache_dir is not None and ranker.cacheable else None)
     raw = cache.load() if cache else {}
     if cache is not None and cache.cost is not None and raw:
         try:

@@ -1,7 +1,7 @@
 """Live ranker scores cached on disk, one append-only JSONL file per (ranker spec, dump).
 
-The file name hashes the spec and the dump's fingerprint (task ids, prompts, texts), so scores
-are never applied to other samples. Each line holds one problem's scores as the ranker returned
+The file name hashes the spec, the ranker's ``version`` and the dump's fingerprint (task ids,
+prompts, texts), so scores are never applied to other samples or reused after a ranker changed. Each line holds one problem's scores as the ranker returned
 them, written as problems finish: a killed run resumes with the problems it has (a torn last
 line is ignored). Learned and instant rankers are not cached.
 """
@@ -27,9 +27,9 @@ def default_score_cache_dir() -> Path:
 class ScoreCache:
     """Scores of one ranker spec on one dump: ``load()`` what is there, ``append()`` more."""
 
-    def __init__(self, directory: str | Path, spec: str, dump: Dump):
-        self.spec, self.fingerprint = spec, dump.fingerprint()
-        key = hashlib.sha256(f"{spec}\0{self.fingerprint}".encode()).hexdigest()[:20]
+    def __init__(self, directory: str | Path, spec: str, dump: Dump, version: str = ""):
+        self.spec, self.fingerprint = f"{spec}@{version}" if version else spec, dump.fingerprint()
+        key = hashlib.sha256(f"{self.spec}\0{self.fingerprint}".encode()).hexdigest()[:20]
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec)[:60]
         self.path = Path(directory) / f"{slug}-{key}.jsonl"
         self.cost: tuple[float, float] | None = None

@@ -31,6 +31,7 @@ SQUARES = [
     "    return abs(x) * abs(x)\n",  # right
     "    return x + x\n",        # square(2) right, square(-3) wrong
     "    return (\n",            # syntax error
+    "    # TODO\n",               # adds no code: the empty body returns None
 ]
 
 
@@ -77,14 +78,14 @@ def test_prompt_info_reads_mbpp_asserts_of_the_last_task_only():
 
 def test_exec_agreement_counts_agreeing_candidates_and_ignores_expected_outputs():
     scores = ExecAgreementRanker(cache=False).score(task(SQUARE_PROMPT, SQUARES), SQUARES)
-    assert scores.tolist() == [2, 2, 2, 0, -1]
+    assert scores.tolist() == [2, 2, 2, 0, -1, -1]
     lying = SQUARE_PROMPT.replace("    4\n", "    5\n").replace("    9\n", "    -1\n")
     assert ExecAgreementRanker(cache=False).score(task(lying, SQUARES), SQUARES).tolist() == scores.tolist()
 
 
 def test_doctest_is_the_fraction_of_shown_examples_passed():
     scores = DoctestRanker(cache=False).score(task(SQUARE_PROMPT, SQUARES), SQUARES)
-    assert scores.tolist() == [1.0, 1.0, 1.0, 0.5, 0.0]
+    assert scores.tolist() == [1.0, 1.0, 1.0, 0.5, 0.0, 0.0]
 
 
 def test_probes_survive_hostile_candidates():
@@ -101,7 +102,7 @@ def test_codet_scores_consensus_sets(tmp_path):
     scores = CodeTRanker(tests=str(path), cache=False).score(task(SQUARE_PROMPT, SQUARES), SQUARES)
     # {square(2), square(-3)} passed by 3 solutions -> 3 x 2; x + x passes square(2) and the wrong
     # generated test square(1) == 2 -> 1 x 2; the syntax error passes nothing -> 0
-    assert scores.tolist() == [6, 6, 6, 2, 0]
+    assert scores.tolist() == [6, 6, 6, 2, 0, 0]
     with pytest.raises(KeyError, match="T/9"):
         CodeTRanker(tests=str(path), cache=False).score(task(SQUARE_PROMPT, SQUARES, "T/9"), SQUARES)
 
@@ -124,10 +125,10 @@ def test_execution_rankers_beat_random_on_the_demo_dump(demo):
 # --- self-consistency -------------------------------------------------------------------------
 
 def test_self_consistency_ignores_formatting_unless_asked():
-    gens = ["    return x * x\n", "    return x*x  # square\n\n", "    return x ** 2\n"]
+    gens = ["    return x * x\n", "    return x*x  # square\n\n", "    return x ** 2\n", "    # no code\n", "\n"]
     t = task(SQUARE_PROMPT, gens)
-    assert SelfConsistencyRanker().score(t, gens).tolist() == pytest.approx([2 / 3, 2 / 3, 1 / 3])
-    assert SelfConsistencyRanker(by="text").score(t, gens).tolist() == pytest.approx([1 / 3] * 3)
+    assert SelfConsistencyRanker().score(t, gens).tolist() == pytest.approx([2 / 5, 2 / 5, 1 / 5, 0, 0])
+    assert SelfConsistencyRanker(by="text").score(t, gens).tolist() == pytest.approx([1 / 5] * 3 + [0, 0])
 
 
 # --- ensemble ---------------------------------------------------------------------------------

@@ -301,7 +301,7 @@ def _job_process(job, workdir, verdict_fd, out_fd, err_fd, nonce):
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if job["isolation"] == "namespaces":
         _drop_capabilities()
-    os.chdir(workdir)  # environment variables, tempfile.tempdir and sys.std* were set by the zygote
+    os.chdir(workdir)  # the zygote set the environment and tempfile.tempdir; sys.std* write to fds 0-2
     if job["isolation"] == "basic":
         _python_guards()
     _set_limits(job)

@@ -35,6 +35,7 @@ class Ranker:
     uses_labels: bool = False  # only the oracle may look at the unit-test labels
     learned: bool = False  # True: evaluation fits it on other problems first (cross-fitting)
     cacheable: bool = True  # live scores are worth caching on disk (not for instant rankers)
+    version: str = "1"  # part of the score-cache key: bump it when the scores a ranker gives change
 
     def fit(self, problems, generations, labels) -> "Ranker":
         """Learned rankers train here (problems, their generations, their 0/1 labels); the

@@ -91,7 +91,7 @@ class CodeTRanker(ProbingRanker):
         info = prompt_info(problem.prompt)
         return info.code_prefix, [Case("stmt", t) for t in tests[str(problem.task_id)]]
 
-    def combine(self, problem, results):
+    def combine(self, problem, generations, results):
         groups = defaultdict(list)
         for i, r in enumerate(results):
             groups[frozenset(j for j, ok in enumerate(r.passed) if ok)].append(i)

@@ -23,5 +23,5 @@ class DoctestRanker(ProbingRanker):
         info, examples = prompt_examples(problem, self.examples)
         return info.code_prefix, [Case("expr", e.call, e.expected) for e in examples if e.expected is not None]
 
-    def combine(self, problem, results):
+    def combine(self, problem, generations, results):
         return np.array([np.mean(r.passed) if r.passed else 0.0 for r in results])

@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 
 from rankkit.rankers.probing import Case, ProbeResult, ProbingRanker, prompt_examples
+from rankkit.rankers.prompt_info import adds_code, prompt_info
 from rankkit.rankers.registry import register_ranker
 
 
@@ -22,15 +23,18 @@ def behaviour_key(result: ProbeResult) -> tuple | None:
 @register_ranker("exec-agreement")
 class ExecAgreementRanker(ProbingRanker):
     """Score = how many other candidates of the problem give exactly the same outputs on the
-    prompt's example inputs (-1 for candidates that produce no output at all)."""
+    prompt's example inputs (-1 for candidates that produce no output at all or add no code to
+    the prompt: an empty body "agrees" with every other empty body by returning None)."""
 
     name = "exec-agreement"
+    version = "2"  # 2: samples adding no code are broken
 
     def cases(self, problem):
         info, examples = prompt_examples(problem, self.examples)
         return info.code_prefix, [Case("expr", e.call) for e in examples]
 
-    def combine(self, problem, results):
-        keys = [behaviour_key(r) for r in results]
+    def combine(self, problem, generations, results):
+        prefix = prompt_info(problem.prompt).code_prefix
+        keys = [behaviour_key(r) if adds_code(prefix, g) else None for r, g in zip(results, generations)]
         counts = Counter(k for k in keys if k is not None)
         return np.array([-1.0 if k is None else counts[k] - 1.0 for k in keys])

@@ -201,7 +201,7 @@ class ProbingRanker(Ranker):
         """(code prefix for the candidates, probe cases) of one problem."""
         raise NotImplementedError
 
-    def combine(self, problem, results: list[ProbeResult]) -> np.ndarray:  # pragma: no cover - abstract
+    def combine(self, problem, generations, results: list[ProbeResult]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
@@ -225,5 +225,5 @@ class ProbingRanker(Ranker):
             self.cost = RankerCost(0.0, self._seconds / self._samples)
         out = []
         for problem, gens, (a, b) in zip(problems, generations, spans):
-            out.append(self.combine(problem, results[a:b]) if b > a else np.zeros(len(gens)))
+            out.append(self.combine(problem, gens, results[a:b]) if b > a else np.zeros(len(gens)))
         return out

@@ -202,3 +202,19 @@ def prompt_info(prompt: str) -> PromptInfo:
             return PromptInfo(fn.name, doc, tuple(docstring_examples(doc, fn.name, params)), prompt)
         return PromptInfo(None, prompt.strip(), (), prompt)
     return PromptInfo(None, prompt.strip(), (), "")
+
+
+def _code_key(code: str) -> str | None:
+    try:
+        return ast.dump(ast.parse(code))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
+def adds_code(prefix: str, generation: str) -> bool:
+    """Whether the generation adds any code to the prompt's (comments and blank lines do not
+    count): a degenerate sample, e.g. a banner of '#', adds nothing and defines no behaviour."""
+    if not generation.strip():
+        return False
+    before, after = _code_key(prefix), _code_key(prefix + generation)
+    return after is None or after != before
