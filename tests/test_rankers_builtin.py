@@ -190,3 +190,15 @@ def test_nll_can_discard_unfinished_generations(tiny_model_dir):
     t.finished = np.array([True, False, True])
     scores = make_ranker(f"nll:{tiny_model_dir},dtype=fp32,device=cpu,discard_unfinished=true").score(t, t.generations)
     assert np.isposinf(scores[1]) and np.isfinite(scores[[0, 2]]).all()
+
+
+@pytest.mark.parametrize("spec", ["random", "length", "oracle", "self-consistency", "exec-agreement", "doctest", "codet",
+                                  "ensemble:length+self-consistency+exec-agreement,step=0.5"])
+def test_built_in_rankers_pass_the_conformance_check(spec):
+    check_ranker(make_ranker(spec))
+
+
+def test_lm_rankers_share_one_loaded_model(tiny_model_dir):
+    nll = make_ranker(f"nll:{tiny_model_dir},dtype=fp32,device=cpu")
+    reviewer = make_ranker(f"reviewer:{tiny_model_dir},dtype=fp32,device=cpu")
+    assert nll.engine is reviewer.engine and nll.engine.model is reviewer.engine.model
