@@ -16,6 +16,7 @@ import csv
 import gzip
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -233,7 +234,7 @@ def write_scores(path: str | Path, dump: Dump, scores: dict[str, dict[str, np.nd
         index_col.extend(range(len(task)))
     path.parent.mkdir(parents=True, exist_ok=True)
     name = path.name.lower()
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")  # shards may merge at the same moment
     if name.endswith(".parquet"):
         import pyarrow as pa
         import pyarrow.parquet as pq

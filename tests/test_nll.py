@@ -221,3 +221,35 @@ def test_padded_batches_equal_plain_forward(tiny, max_batch_tokens):
     model, tokenizer = tiny
     engine = NLLEngine(model, tokenizer, max_batch_tokens=max_batch_tokens, packed=False)
     _assert_same(engine.score(PROMPT, GENERATIONS), plain_scores(model, tokenizer, PROMPT, GENERATIONS), 1e-4)
+
+
+def test_torchrun_two_processes_shard_and_merge_like_one(tmp_path, tiny_model_dir):
+    """`torchrun --nproc_per_node 2 -m rankkit score-nll` (what `accelerate launch` runs on GPUs):
+    each process takes its shard from RANK/WORLD_SIZE; the merged file equals a one-process run."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rankkit.dumps import write_released
+
+    tasks = {}
+    for t in range(6):
+        gens = [f"    return a {'+-'[j % 2]} b  # {j}\n" for j in range(7)]
+        tasks[f"T/{t}"] = TaskSamples(f"T/{t}", f'def add(a, b):\n    """Task {t}."""\n', gens, np.zeros(7, dtype=np.int8))
+    dump_path = tmp_path / "d.json"
+    write_released(Dump(tasks, "mem"), dump_path)
+    torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun is not installed")
+    common = ["score-nll", str(dump_path), "--model", str(tiny_model_dir), "--dtype", "fp32", "--device", "cpu"]
+    two = subprocess.run([torchrun, "--standalone", "--nproc_per_node", "2", "-m", "rankkit", *common,
+                          "-o", str(tmp_path / "two.jsonl")], capture_output=True, text=True, timeout=300)
+    assert two.returncode == 0, two.stderr[-3000:]
+    assert "shard 0/2" in two.stderr + two.stdout and "shard 1/2" in two.stderr + two.stdout
+    one = subprocess.run([sys.executable, "-m", "rankkit", *common, "-o", str(tmp_path / "one.jsonl")],
+                         capture_output=True, text=True, timeout=300)
+    assert one.returncode == 0, one.stderr[-3000:]
+    rows = lambda name: sorted((r["task_id"], r["sample_index"], round(r["mean_nll"], 5))
+                               for r in map(json.loads, (tmp_path / name).read_text().splitlines()))
+    assert rows("two.jsonl") == rows("one.jsonl") and len(rows("one.jsonl")) == 42
