@@ -2,7 +2,8 @@
 optimisations on one at a time (same run, same machine), on HumanEval-style data (the bundled
 CodeGen-16B dump) and on MBPP 3-shot prompts; plus bf16 against fp32.
 
-    python bench/nll_speed.py [--model smollm2-135m] [--problems 6] [--samples 40] [--repeats 3]
+    python bench/nll_speed.py [--model smollm2-135m] [--dtype bf16] [--problems 2] [--samples 100]
+                              [--plain-samples 10] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -47,7 +48,12 @@ def run(score, work):
     return tokens, time.perf_counter() - t0
 
 
-def measure(model, tok, work, repeats):
+def measure(model, tok, work, repeats, plain_samples=None):
+    """Scored tokens/s per configuration. Configurations that do not share the prompt cost the
+    same per sample whatever the pool size, so with ``plain_samples`` they run on only the first
+    samples of each problem (the plain path is slow); the prompt-sharing ones run on the whole
+    pool, as a real dump (100-2,000 samples per problem) would feed them."""
+    few = [(p, g[:plain_samples]) for p, g in work] if plain_samples else work
     configs = {
         "plain: batch 1, full forward, full LM head": lambda p, g: plain_scores(model, tok, p, g),
         "+ token-budget batches": NLLEngine(model, tok, share_prefix=False, dedup=False),
@@ -64,7 +70,8 @@ def measure(model, tok, work, repeats):
     for _ in range(repeats):
         for name, engine in configs.items():
             score = engine.score if isinstance(engine, NLLEngine) else engine
-            tokens, seconds = run(score, work)
+            shares = isinstance(engine, NLLEngine) and engine.share_prefix
+            tokens, seconds = run(score, work if shares else few)
             results.setdefault(name, []).append((tokens, seconds))
     rows, base = [], None
     for name, runs in results.items():
@@ -96,18 +103,21 @@ def main() -> None:
     ap.add_argument("--problems", type=int, default=6)
     ap.add_argument("--samples", type=int, default=40)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--plain-samples", type=int, default=None,
+                    help="run the configurations without prompt sharing on this many samples per problem")
     args = ap.parse_args()
     model, tok = load_model(args.model, dtype=args.dtype, device="cpu")
     he = humaneval_workload(args.problems, args.samples)
     mb = mbpp_workload(args.problems, args.samples)
-    he_rows, _ = measure(model, tok, he, args.repeats)
-    mb_rows, _ = measure(model, tok, mb, args.repeats)
+    he_rows, _ = measure(model, tok, he, args.repeats, args.plain_samples)
+    mb_rows, _ = measure(model, tok, mb, args.repeats, args.plain_samples)
     worst, corr = precision(args.model, he)
     header = "| configuration | scored tokens/s | vs plain |\n|---|---|---|"
     body = f"""## NLL scoring: plain forward vs rankkit's engine ({args.model}, {args.dtype}, CPU)
 
 Machine: {machine()}. Median of {args.repeats} interleaved runs (`python bench/nll_speed.py`).
 Each row adds one optimisation to the row above; the last row is `rankkit score-nll`.
+{f"Rows without prompt sharing ran on the first {args.plain_samples} samples of each problem (their cost per sample does not depend on the pool size); the others on all {args.samples}." if args.plain_samples else ""}
 
 HumanEval-style: the bundled CodeGen-16B dump, {args.problems} problems x {args.samples} samples.
 
