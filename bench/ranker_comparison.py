@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import time
 
-import numpy as np
 
 from _results import machine, write_section
 from rankkit.dumps import load_dump

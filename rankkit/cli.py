@@ -431,9 +431,11 @@ def report_command(
 
 @app.command("rankers")
 def list_rankers():
-    """List the registered rankers (built-ins and installed plug-ins)."""
+    """List the registered rankers (built-ins and installed plug-ins), one line each."""
+    from rankkit.rankers.registry import ranker_summary
+
     for name in available_rankers():
-        console.print(name)
+        console.print(f"{name:<18} {ranker_summary(name)}", markup=False, highlight=False, soft_wrap=True)
 
 
 DUMP_EXTENSIONS = (".json.gz", ".jsonl.gz", ".json", ".jsonl")

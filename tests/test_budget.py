@@ -3,7 +3,7 @@ import pytest
 
 from rankkit.costs import PAPER_COSTS
 from rankkit.scoring import (
-    pass_at_budget, pass_at_k, pass_flops_at, pass_time_at, rank_labels, rank_score_at_budget,
+    pass_at_budget, pass_at_k, pass_flops_at, pass_time_at, rank_score_at_budget,
     rank_score_at_k, rank_score_flops_at, rank_score_time_at, samples_within_budget,
 )
 

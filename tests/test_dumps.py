@@ -195,6 +195,6 @@ def test_corrupt_gzip_is_a_dump_error(write_json):
 
 def test_released_errors_give_the_line(write_json):
     raw = '{\n"A": {"samples": [{"generation": "x"}]},\n\n"A": {"samples": [{"generation": "y"}]}\n}'
-    e = _err(write_json, "dupline.json", raw, "line 4, task A: duplicate task")
+    _err(write_json, "dupline.json", raw, "line 4, task A: duplicate task")
     raw = '{\n"A": {"samples": [{"generation": "x"}]},\n"B": {"samples": [{"generation": "y",, }]}\n}'
     _err(write_json, "badline.json", raw, "line 3: invalid JSON")

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
 from rankkit.dumps import Dump, TaskSamples
 from rankkit.rankers.lm_engine import NLLEngine, plain_scores, tokenize_sample

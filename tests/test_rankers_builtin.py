@@ -1,7 +1,6 @@
 """The built-in test-free rankers: prompt parsing, execution-based rankers, self-consistency,
 the LM reviewer, and the cross-fitted ensemble; each also on the bundled demo dump."""
 
-import gzip
 import json
 
 import numpy as np

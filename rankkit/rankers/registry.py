@@ -127,3 +127,11 @@ def get_ranker(name: str, **kwargs) -> Ranker:
     if not isinstance(ranker, Ranker) and not callable(getattr(ranker, "score", None)):
         raise TypeError(f"ranker {name!r} produced {ranker!r}, which has no score(problem, generations)")
     return ranker
+
+
+def ranker_summary(name: str) -> str:
+    """The first paragraph of a ranker's docstring, on one line (plug-ins: where they come from,
+    without importing them)."""
+    _load_entry_points()
+    doc = (_REGISTRY[name].__doc__ or "").strip()
+    return " ".join(doc.split("\n\n")[0].split())
