@@ -201,3 +201,11 @@ def test_lm_rankers_share_one_loaded_model(tiny_model_dir):
     nll = make_ranker(f"nll:{tiny_model_dir},dtype=fp32,device=cpu")
     reviewer = make_ranker(f"reviewer:{tiny_model_dir},dtype=fp32,device=cpu")
     assert nll.engine is reviewer.engine and nll.engine.model is reviewer.engine.model
+
+
+@pytest.mark.parametrize("spec", ["exec-agreement", "doctest", "codet", "nll"])
+def test_rankers_needing_the_prompt_say_so(spec, tiny_model_dir):
+    ranker = make_ranker(f"nll:{tiny_model_dir},dtype=fp32,device=cpu" if spec == "nll" else spec)
+    t = task(None, SQUARES[:2], task_id="HumanEval/0")
+    with pytest.raises((ValueError, KeyError), match="HumanEval/0"):
+        ranker.score(t, t.generations)

@@ -60,6 +60,8 @@ class LMRanker(Ranker):
         raise NotImplementedError
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
+        if problem.prompt is None:
+            raise ValueError(f"task {problem.task_id} has no prompt: give the dump's benchmark (--benchmark) to fill it in")
         engine = self.engine
         before, started = engine.stats["forward_tokens"], time.perf_counter()
         scores = np.asarray(self.lm_score(problem, generations), dtype=np.float64)

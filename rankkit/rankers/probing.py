@@ -210,6 +210,8 @@ class ProbingRanker(Ranker):
     def score_many(self, problems, generations):
         jobs, spans = [], []
         for problem, gens in zip(problems, generations):
+            if problem.prompt is None:
+                raise ValueError(f"task {problem.task_id}: the dump has no prompt (give --benchmark to fill it in)")
             prefix, cases = self.cases(problem)
             self.coverage[str(problem.task_id)] = len(cases)
             start = len(jobs)
