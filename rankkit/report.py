@@ -27,20 +27,13 @@ def _fmt_cell(mean: float, low: float, high: float) -> str:
     return f"{100 * mean:.2f} [{100 * low:.1f}, {100 * high:.1f}]"
 
 
-def curves_table(curves: Sequence[Curve], title: str = ""):
-    """A rich Table: one row per x, one column per curve, cells 'mean [CI]' in percent."""
-    from rich.table import Table
-
+def _cells(curves: Sequence[Curve]) -> tuple[str, list[list[str]]]:
+    """(x label, rows): one row per x of any curve, one 'mean [CI]' cell per curve (percent)."""
     if not curves:
         raise ValueError("no curves to report")
     x_label = curves[0].x_label
-    xs = np.unique(np.concatenate([c.x for c in curves]))
-    table = Table(title=title or None, caption="percent, mean over problems [95% bootstrap CI]")
-    table.add_column(x_label, justify="right")
-    for c in curves:
-        header = c.name if c.name == c.metric else f"{c.name}\n{c.metric}"
-        table.add_column(header, justify="right", no_wrap=True)
-    for x in xs:
+    rows = []
+    for x in np.unique(np.concatenate([c.x for c in curves])):
         row = [_fmt_x(x, x_label)]
         for c in curves:
             hit = np.flatnonzero(c.x == x)
@@ -49,6 +42,21 @@ def curves_table(curves: Sequence[Curve], title: str = ""):
                 row.append(_fmt_cell(c.estimate.mean[j], c.estimate.low[j], c.estimate.high[j]))
             else:
                 row.append("")
+        rows.append(row)
+    return x_label, rows
+
+
+def curves_table(curves: Sequence[Curve], title: str = ""):
+    """A rich Table: one row per x, one column per curve, cells 'mean [CI]' in percent."""
+    from rich.table import Table
+
+    x_label, rows = _cells(curves)
+    table = Table(title=title or None, caption="percent, mean over problems [95% bootstrap CI]")
+    table.add_column(x_label, justify="right")
+    for c in curves:
+        header = c.name if c.name == c.metric else f"{c.name}\n{c.metric}"
+        table.add_column(header, justify="right", no_wrap=True)
+    for row in rows:
         table.add_row(*row)
     return table
 
@@ -89,20 +97,10 @@ def write_table(curves: Sequence[Curve], path: str | Path, meta: Mapping | None 
 
 def markdown_table(curves: Sequence[Curve], title: str = "") -> str:
     """The table as Markdown: one row per x, one column per curve, 'mean [95% CI]' in percent."""
-    if not curves:
-        raise ValueError("no curves to report")
-    x_label = curves[0].x_label
-    xs = np.unique(np.concatenate([c.x for c in curves]))
+    x_label, rows = _cells(curves)
     head = [x_label] + [c.name if c.name == c.metric else f"{c.name} ({c.metric})" for c in curves]
-    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |",
-                                                       "|" + "---|" * len(head)]
-    for x in xs:
-        row = [_fmt_x(x, x_label)]
-        for c in curves:
-            hit = np.flatnonzero(c.x == x)
-            row.append(_fmt_cell(c.estimate.mean[hit[0]], c.estimate.low[hit[0]], c.estimate.high[hit[0]])
-                       if hit.size else "")
-        lines.append("| " + " | ".join(row) + " |")
+    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 

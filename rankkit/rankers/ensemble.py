@@ -14,7 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.rankers.base import Ranker, RankerCost, oriented
-from rankkit.rankers.registry import get_ranker, register_ranker
+from rankkit.rankers.registry import make_ranker, register_ranker
 
 DEFAULT_COMPONENTS = "nll+self-consistency+exec-agreement"
 
@@ -60,10 +60,8 @@ class EnsembleRanker(Ranker):
         if len(names) < 2:
             raise ValueError(f"an ensemble needs at least two components, got {names}")
         self.component_names = names
-        self.components = []
-        for n in names:
-            kwargs = {"model": model} if model and n in _LM_RANKERS else {}
-            self.components.append(get_ranker(n, **kwargs))
+        # ``model`` reaches only the components that take one (make_ranker checks their parameters)
+        self.components = [make_ranker(n, **({"model": model} if model else {})) for n in names]
         if any(c.uses_labels for c in self.components):
             raise ValueError("an ensemble cannot include a ranker that reads the labels (oracle)")
         self.step = step
@@ -117,5 +115,3 @@ class EnsembleRanker(Ranker):
                                "(rank-score does this by cross-fitting), or give weights=")
         return [f @ self.weights for f in self.features(list(problems), list(generations))]
 
-
-_LM_RANKERS = {"nll", "sum-logprob", "reviewer", "coder-reviewer"}

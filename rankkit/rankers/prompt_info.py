@@ -204,7 +204,10 @@ def prompt_info(prompt: str) -> PromptInfo:
     return PromptInfo(None, prompt.strip(), (), "")
 
 
-def _code_key(code: str) -> str | None:
+@lru_cache(maxsize=1024)
+def code_key(code: str) -> str | None:
+    """The code's syntax tree as text (comments and formatting ignored), None if it does not
+    parse; memoised, since rankers ask about the same prompt and samples repeatedly."""
     try:
         return ast.dump(ast.parse(code))
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -216,5 +219,5 @@ def adds_code(prefix: str, generation: str) -> bool:
     count): a degenerate sample, e.g. a banner of '#', adds nothing and defines no behaviour."""
     if not generation.strip():
         return False
-    before, after = _code_key(prefix), _code_key(prefix + generation)
+    before, after = code_key(prefix), code_key(prefix + generation)
     return after is None or after != before

@@ -9,14 +9,13 @@ variant of the same idea (agreement of outputs) is the ``exec-agreement`` ranker
 
 from __future__ import annotations
 
-import ast
 from collections import Counter
 from typing import Sequence
 
 import numpy as np
 
 from rankkit.rankers.base import Ranker
-from rankkit.rankers.prompt_info import adds_code, prompt_info
+from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
 from rankkit.rankers.registry import register_ranker
 
 
@@ -24,10 +23,8 @@ def normal_form(code: str, by: str = "ast") -> str:
     lines = "\n".join(line.rstrip() for line in code.strip().splitlines() if line.strip())
     if by == "text":
         return lines
-    try:
-        return ast.dump(ast.parse(code))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return "text:" + lines
+    key = code_key(code)
+    return "text:" + lines if key is None else key
 
 
 @register_ranker("self-consistency")
