@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from _results import machine, median_time, write_section
-from rankkit.scoring import rank_score_curves
+from rankkit.scoring import rank_score_matrix
 from rankkit.scoring.exact import rank_score_at_k_exact
 from rankkit.scoring.rank_score import _weight_matrix
 
@@ -34,11 +34,11 @@ def main() -> None:
 
     def cold():
         _weight_matrix.cache_clear()
-        return rank_score_curves(labels, ks)
+        return rank_score_matrix(labels, ks)
 
     cold_s, cold_all = median_time(cold, args.repeats)
-    warm_s, _ = median_time(lambda: rank_score_curves(labels, ks), args.repeats)
-    curves = rank_score_curves(labels, ks)
+    warm_s, _ = median_time(lambda: rank_score_matrix(labels, ks), args.repeats)
+    curves = rank_score_matrix(labels, ks)
 
     pairs = [(int(rng.integers(args.problems)), int(rng.integers(1, args.n + 1))) for _ in range(args.reference_pairs)]
     per_pair, worst = [], 0.0
@@ -58,8 +58,8 @@ Machine: {machine()}. Median of {args.repeats} runs (`python bench/rank_score_sp
 | method | time for all {args.problems * args.n:,} (problem, k) values | speed-up |
 |---|---|---|
 | exact big-integer reference loop (`rankkit.scoring.exact`), extrapolated from {len(pairs)} random (problem, k) pairs at {1e3 * ref_pair:.2f} ms each | {ref_total:,.0f} s ({ref_total / 3600:.1f} h) | 1x |
-| rankkit `rank_score_curves`, cold (weight matrix built) | {cold_s:.3f} s | {ref_total / cold_s:,.0f}x |
-| rankkit `rank_score_curves`, warm (weights cached per n) | {warm_s:.3f} s | {ref_total / warm_s:,.0f}x |
+| rankkit `rank_score_matrix`, cold (weight matrix built) | {cold_s:.3f} s | {ref_total / cold_s:,.0f}x |
+| rankkit `rank_score_matrix`, warm (weights cached per n) | {warm_s:.3f} s | {ref_total / warm_s:,.0f}x |
 
 Largest absolute difference from the exact value over the sampled pairs: {worst:.2e} (tests require < 1e-9).
 Cold runs: {", ".join(f"{t:.3f}" for t in cold_all)} s.

@@ -12,6 +12,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Mapping
 
+from rankkit.errors import CostError, InputError, UnknownNameError
+from rankkit.scoring.budget import BUDGET_UNITS
+
 PAPER_SAMPLES_PER_WALLTIME = 1000
 
 
@@ -36,11 +39,11 @@ class ModelCost:
 
 
 def _pick(cost: ModelCost, unit: str, flops, seconds, what: str) -> float:
-    if unit not in ("flops", "time"):
-        raise ValueError(f"budget unit must be 'flops' or 'time', got {unit!r}")
+    if unit not in BUDGET_UNITS:
+        raise InputError(f"budget unit must be one of {', '.join(BUDGET_UNITS)}, got {unit!r}", param="budget")
     value = flops if unit == "flops" else seconds
     if value is None or value != value:
-        raise ValueError(f"cost model {cost.name!r} has no {what} cost in {unit} ({cost.source or 'no source'})")
+        raise CostError(f"cost model {cost.name!r} has no {what} cost in {unit} ({cost.source or 'no source'})")
     return float(value)
 
 
@@ -78,14 +81,18 @@ def get_cost(name: str, table: Mapping[str, ModelCost] | None = None) -> ModelCo
     for key, cost in table.items():
         if _normalise(key) == wanted:
             return cost
-    raise KeyError(f"no cost entry for model {name!r}; known: {', '.join(sorted(table))}")
+    raise UnknownNameError(f"no cost entry for model {name!r}; known: {', '.join(sorted(table))}",
+                           param="cost_table", example="FILE with its costs")
 
 
 def load_cost_table(path: str | Path) -> dict[str, ModelCost]:
     """Read measured costs from JSON or YAML: ``{model: {flops_per_sample, seconds_per_sample,
     score_flops_per_sample?, score_seconds_per_sample?}}`` (optionally under a ``models`` key)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the cost table ({e.strerror})") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
@@ -94,27 +101,27 @@ def load_cost_table(path: str | Path) -> dict[str, ModelCost]:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}") from None
+            raise InputError(f"{path}: invalid JSON at line {e.lineno}: {e.msg}") from None
     if isinstance(data, dict) and isinstance(data.get("models"), dict):
         data = data["models"]
     if not isinstance(data, dict) or not data:
-        raise ValueError(f"{path}: expected a non-empty mapping of model name to costs")
+        raise InputError(f"{path}: expected a non-empty mapping of model name to costs")
     fields = ("flops_per_sample", "seconds_per_sample", "score_flops_per_sample", "score_seconds_per_sample")
     table = {}
     for name, entry in data.items():
         if not isinstance(entry, dict):
-            raise ValueError(f"{path}: model {name!r}: expected a mapping of costs")
+            raise InputError(f"{path}: model {name!r}: expected a mapping of costs")
         unknown = set(entry) - set(fields) - {"source"}
         if unknown:
-            raise ValueError(f"{path}: model {name!r}: unknown field(s) {sorted(unknown)}; allowed: {fields}")
+            raise InputError(f"{path}: model {name!r}: unknown field(s) {sorted(unknown)}; allowed: {fields}")
         values = {}
         for f in fields:
             v = entry.get(f)
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0):
-                raise ValueError(f"{path}: model {name!r}: {f} must be a number >= 0, got {v!r}")
+                raise InputError(f"{path}: model {name!r}: {f} must be a number >= 0, got {v!r}")
             values[f] = None if v is None else float(v)
         if values["flops_per_sample"] is None and values["seconds_per_sample"] is None:
-            raise ValueError(f"{path}: model {name!r}: give flops_per_sample and/or seconds_per_sample")
+            raise InputError(f"{path}: model {name!r}: give flops_per_sample and/or seconds_per_sample")
         table[str(name)] = ModelCost(
             str(name),
             values["flops_per_sample"],

@@ -25,12 +25,15 @@ from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
+from rankkit.errors import InputError
+
 UNKNOWN, FAIL, PASS = -1, 0, 1
 GENERATION_KEYS = ("generation", "completion", "solution")
+READ_CHUNK = 1 << 22  # characters the released-format reader decodes at a time
 _RESERVED = {"task_id", "prompt", "sample_index", "passed", "pass_at_1", "finished", *GENERATION_KEYS}
 
 
-class DumpError(ValueError):
+class DumpError(InputError):
     """Bad input in a dump, located by file, task and sample where known."""
 
     def __init__(self, path, message: str, task_id=None, sample_index=None, line=None):
@@ -76,11 +79,24 @@ class TaskSamples:
     def is_labelled(self) -> bool:
         return bool(np.all(self.labels != UNKNOWN))
 
+    def subset(self, index) -> "TaskSamples":
+        """The samples at ``index`` (positions, in the order given), with all their fields."""
+        index = [int(i) for i in index]
+        return TaskSamples(self.task_id, self.prompt, [self.generations[i] for i in index], self.labels[index],
+                           None if self.finished is None else self.finished[index],
+                           {k: [v[i] for i in index] for k, v in self.fields.items()})
+
+    def with_labels(self, labels) -> "TaskSamples":
+        """The same samples under other labels (a copy; this task is left alone)."""
+        return TaskSamples(self.task_id, self.prompt, list(self.generations), np.asarray(labels, dtype=np.int8),
+                           None if self.finished is None else self.finished.copy(),
+                           {k: list(v) for k, v in self.fields.items()})
+
     def passed(self) -> np.ndarray:
         """Labels as a bool array; raises if any sample is unlabelled."""
         missing = np.flatnonzero(self.labels == UNKNOWN)
         if missing.size:
-            raise ValueError(f"task {self.task_id}: sample {int(missing[0])} has no label "
+            raise InputError(f"task {self.task_id}: sample {int(missing[0])} has no label "
                              f"({missing.size} unlabelled); run `rankkit execute` first")
         return self.labels == PASS
 
@@ -236,8 +252,8 @@ class _TextStream:
 
     _WS = re.compile(r"[ \t\n\r]*")
 
-    def __init__(self, fh: IO[bytes], path: Path, chunk: int = 1 << 22):
-        self.fh, self.path, self.chunk = fh, path, chunk
+    def __init__(self, fh: IO[bytes], path: Path, chunk: int | None = None):
+        self.fh, self.path, self.chunk = fh, path, chunk or READ_CHUNK
         self.decoder = codecs.getincrementaldecoder("utf-8")()
         self.buf, self.pos, self.eof = "", 0, False
         self.bytes_read = 0
@@ -278,17 +294,25 @@ class _TextStream:
             raise DumpError(self.path, f"expected {what}, found {found}", line=self.line_at(self.pos))
         self.pos += 1
 
-    def value(self, decoder=json.JSONDecoder()):
+    def byte_offset(self, pos: int) -> int:
+        """The file's byte offset of buffer position ``pos`` (exact once the decoder is drained)."""
+        return self.bytes_read - len(self.buf[pos:].encode("utf-8", "surrogatepass"))
+
+    def value(self, decoder=json.JSONDecoder(), task_id=None):
         """Decode the next JSON value, reading more of the file until it is complete."""
         self.peek()
         while True:
             try:
                 value, end = decoder.raw_decode(self.buf, self.pos)
             except json.JSONDecodeError as e:
-                where = self.line_at(e.pos)  # before fill() shifts the buffer
+                where, at = self.line_at(e.pos), self.byte_offset(e.pos)  # before fill() shifts the buffer
+                truncated = e.pos >= len(self.buf) - 1 or e.msg.startswith("Unterminated")
                 if self.fill(at_least=len(self.buf)):
                     continue
-                raise DumpError(self.path, f"invalid JSON: {e.msg}", line=where) from None
+                reading = f" while reading task {task_id}" if task_id is not None else ""
+                ended = "; the file ends inside this value (truncated?)" if truncated else ""
+                raise DumpError(self.path, f"invalid JSON at byte {at:,} of {self.bytes_read:,}{reading}: "
+                                           f"{e.msg.removesuffix(' at')}{ended}", line=where) from None
             if end == len(self.buf) and not self.eof and self.buf[end - 1] not in "}]\"":
                 # A number or literal at the very end of the buffer may continue in the next chunk.
                 self.fill()
@@ -313,7 +337,7 @@ def _iter_released_tasks(path: Path) -> Iterator[tuple[str, Any, int]]:
                 line = stream.line_at(stream.pos)
                 key = stream.value()
                 stream.expect(":", "':' after a task_id")
-                yield key, stream.value(), line
+                yield key, stream.value(task_id=key), line
                 if stream.peek() == ",":
                     stream.pos += 1
                     continue
@@ -530,17 +554,9 @@ def _read_records(path: Path, records: Iterable[tuple[int, Any]], metadata: dict
             if sorted_idx[-1] != len(given) - 1:
                 missing = sorted(set(range(len(given))) - set(sorted_idx.tolist()))[0]
                 raise DumpError(path, f"sample_index values skip {missing} (must be 0..n-1)", task_id)
-            task = _reorder(task, order)
+            task = task.subset(order)
         tasks[task_id] = task
     return tasks
-
-
-def _reorder(task: TaskSamples, order: np.ndarray) -> TaskSamples:
-    return TaskSamples(
-        task.task_id, task.prompt, [task.generations[i] for i in order], task.labels[order],
-        None if task.finished is None else task.finished[order],
-        {k: [v[i] for i in order] for k, v in task.fields.items()},
-    )
 
 
 def detect_format(path: str | Path) -> str:
@@ -608,6 +624,12 @@ def _repair_all(tasks: Mapping[str, TaskSamples]) -> dict[str, list[int]]:
         if fixed:
             repaired[task.task_id] = fixed
     return repaired
+
+
+def attach_problems(dump: "Dump", problems) -> None:
+    """Check ``dump``'s task ids against a benchmark's problems (task_id -> Problem, or a lookup
+    raising KeyError) and fill in the prompts it lacks; an unknown id is a DumpError."""
+    _attach_problems(dump.source, dump.tasks, problems)
 
 
 def _attach_problems(path, tasks: dict[str, TaskSamples], problems) -> None:

@@ -1,4 +1,5 @@
-"""Where rankkit's bundled data lives: ``$RANKKIT_DATA``, the checkout's ``data/``, or the install."""
+"""Where rankkit's files live: bundled data (``$RANKKIT_DATA``, the checkout's ``data/``, or the
+install) and caches (``$XDG_CACHE_HOME/rankkit``)."""
 
 from __future__ import annotations
 
@@ -25,3 +26,9 @@ def data_file(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"bundled data file {name!r} not found in {path.parent}")
     return path
+
+
+def cache_dir() -> Path:
+    """rankkit's cache directory: $XDG_CACHE_HOME/rankkit, else ~/.cache/rankkit (not created)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rankkit"

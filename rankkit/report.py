@@ -1,4 +1,5 @@
-"""Curves to tables (terminal, CSV, JSON) and plots like the paper's figures."""
+"""A ``Report`` (or plain curves) to tables (terminal, Markdown, CSV, JSON) and plots like the
+paper's figures; ``write_report`` writes ``rankkit report``'s NAME.md / NAME.json / NAME.png."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from rankkit.evaluation import Curve
+from rankkit.evaluation import Curve, Difference, Report
+
+CAPTION = "percent, mean over problems [95% bootstrap CI]"
+X_TITLES = {"k": "k (samples per problem)", "flops": "budget per problem (FLOPs)",
+            "time": "budget per problem (seconds)"}
+PANEL_TITLES = {"k": "rank-score@k", "time": "rank-score_time@t (generation + ranking)",
+                "flops": "rank-score_flops@f (generation + ranking)"}
+PASS_LABELS = {"k": "pass@k (unit tests)", "time": "pass_time@t (unit tests)", "flops": "pass_flops@f (unit tests)"}
 
 
 def _fmt_x(x: float, label: str) -> str:
@@ -21,44 +29,83 @@ def _fmt_x(x: float, label: str) -> str:
     return f"{x:.3e}"
 
 
-def _fmt_cell(mean: float, low: float, high: float) -> str:
+def _fmt_cell(mean: float, low: float, high: float, signed: bool = False, mark: bool = False) -> str:
     if math.isnan(mean):
         return "—"
-    return f"{100 * mean:.2f} [{100 * low:.1f}, {100 * high:.1f}]"
+    sign = "+" if signed else ""
+    return f"{100 * mean:{sign}.2f} [{100 * low:{sign}.1f}, {100 * high:{sign}.1f}]" + (" *" if mark else "")
 
 
-def _cells(curves: Sequence[Curve]) -> tuple[str, list[list[str]]]:
-    """(x label, rows): one row per x of any curve, one 'mean [CI]' cell per curve (percent)."""
-    if not curves:
-        raise ValueError("no curves to report")
-    x_label = curves[0].x_label
+def _cells(series: Sequence[Curve | Difference], signed: bool = False) -> tuple[str, list[list[str]]]:
+    """(x label, rows): one row per x of any series, one 'mean [CI]' cell per series (percent)."""
+    if not series:
+        raise ValueError("nothing to tabulate")
+    x_label = series[0].x_label
     rows = []
-    for x in np.unique(np.concatenate([c.x for c in curves])):
+    for x in np.unique(np.concatenate([c.x for c in series])):
         row = [_fmt_x(x, x_label)]
-        for c in curves:
+        for c in series:
             hit = np.flatnonzero(c.x == x)
             if hit.size:
                 j = int(hit[0])
-                row.append(_fmt_cell(c.estimate.mean[j], c.estimate.low[j], c.estimate.high[j]))
+                mark = bool(isinstance(c, Difference) and c.significant[j])
+                row.append(_fmt_cell(c.estimate.mean[j], c.estimate.low[j], c.estimate.high[j], signed, mark))
             else:
                 row.append("")
         rows.append(row)
     return x_label, rows
 
 
-def curves_table(curves: Sequence[Curve], title: str = ""):
+def _header(c: Curve) -> str:
+    return PASS_LABELS.get(c.x_label, c.name) if c.metric.startswith("pass") else c.name
+
+
+def _difference_title(diffs: Sequence[Difference]) -> str:
+    return (f"difference to {diffs[0].baseline}, percentage points [paired 95% bootstrap CI]; "
+            f"* = the interval excludes 0")
+
+
+def curves_table(curves: Sequence[Curve], title: str = "", caption: str = CAPTION):
     """A rich Table: one row per x, one column per curve, cells 'mean [CI]' in percent."""
     from rich.table import Table
 
     x_label, rows = _cells(curves)
-    table = Table(title=title or None, caption="percent, mean over problems [95% bootstrap CI]")
+    table = Table(title=title or None, caption=caption)
     table.add_column(x_label, justify="right")
     for c in curves:
-        header = c.name if c.name == c.metric else f"{c.name}\n{c.metric}"
-        table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(_header(c), justify="right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     return table
+
+
+def differences_table(diffs: Sequence[Difference], title: str = ""):
+    """A rich Table of paired differences to the baseline (percentage points)."""
+    from rich.table import Table
+
+    x_label, rows = _cells(diffs, signed=True)
+    table = Table(title=title or None, caption=_difference_title(diffs))
+    table.add_column(x_label, justify="right")
+    for d in diffs:
+        table.add_column(f"{d.name}\n− {d.baseline}", justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def markdown_table(series: Sequence[Curve | Difference], title: str = "") -> str:
+    """Curves or differences as Markdown: one row per x, one column per series, in percent."""
+    diffs = bool(series) and isinstance(series[0], Difference)
+    x_label, rows = _cells(series, signed=diffs)
+    head = [x_label] + [f"{d.name} − {d.baseline}" if diffs else _header(d) for d in series]
+    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    lines += ["", f"_{_difference_title(series) if diffs else CAPTION}_"]
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float):
+    return None if math.isnan(v) else float(v)
 
 
 def tidy_rows(curves: Sequence[Curve]) -> list[dict]:
@@ -75,39 +122,100 @@ def tidy_rows(curves: Sequence[Curve]) -> list[dict]:
     return rows
 
 
-def _num(v: float):
-    return None if math.isnan(v) else float(v)
+def difference_rows(diffs: Sequence[Difference]) -> list[dict]:
+    """One dict per (difference, x): name, baseline, metric, x, mean, low, high, significant."""
+    rows = []
+    for d in diffs:
+        for j, x in enumerate(d.x):
+            rows.append({
+                "name": d.name, "baseline": d.baseline, "metric": d.metric, "x_label": d.x_label,
+                "x": int(x) if d.x_label == "k" else float(x), "mean": _num(d.estimate.mean[j]),
+                "low": _num(d.estimate.low[j]), "high": _num(d.estimate.high[j]),
+                "significant": bool(d.significant[j]), "problems": int(d.per_problem.shape[0]),
+            })
+    return rows
 
 
-def write_table(curves: Sequence[Curve], path: str | Path, meta: Mapping | None = None) -> None:
-    """CSV (tidy rows) or JSON (rows plus run metadata), chosen by the extension."""
+def report_dict(report: Report, panels: Sequence[str] = ("k", "budget")) -> dict:
+    """The JSON form of (some panels of) a report: meta, curve rows, difference rows, costs."""
+    curves = [c for p in panels for c in report.panel(p)]
+    diffs = [d for p in panels if report.panel(p) for d in report.panel_differences(p)]
+    out = {"meta": dict(report.meta), "rows": tidy_rows(curves), "differences": difference_rows(diffs)}
+    if report.ranker_costs:
+        out["ranker_costs"] = dict(report.ranker_costs)
+    return out
+
+
+def write_table(curves: Sequence[Curve] | Report, path: str | Path, meta: Mapping | None = None,
+                panels: Sequence[str] = ("k", "budget")) -> None:
+    """CSV (tidy rows; differences as rows named 'A - BASELINE') or JSON (rows, differences and
+    run metadata), chosen by the extension. Takes a Report (its ``panels``) or a list of curves."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    rows = tidy_rows(curves)
+    if isinstance(curves, Report):
+        data = report_dict(curves, panels)
+        data["meta"].update(meta or {})
+    else:
+        data = {"meta": dict(meta or {}), "rows": tidy_rows(curves), "differences": []}
     if path.suffix.lower() == ".csv":
+        rows = data["rows"] + [dict(r, name=f"{r['name']} - {r['baseline']}", metric=f"difference {r['metric']}")
+                               for r in data["differences"]]
+        fields = ["name", "metric", "x_label", "x", "mean", "low", "high", "problems"]
+        if data["differences"]:
+            fields += ["baseline", "significant"]
         with open(path, "w", encoding="utf-8", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
             w.writeheader()
             w.writerows(rows)
     elif path.suffix.lower() == ".json":
-        path.write_text(json.dumps({"meta": dict(meta or {}), "rows": rows}, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     else:
-        raise ValueError(f"{path}: table output must end in .csv or .json")
+        from rankkit.errors import InputError
+
+        raise InputError(f"{path}: table output must end in .csv or .json", param="output")
 
 
-def markdown_table(curves: Sequence[Curve], title: str = "") -> str:
-    """The table as Markdown: one row per x, one column per curve, 'mean [95% CI]' in percent."""
-    x_label, rows = _cells(curves)
-    head = [x_label] + [c.name if c.name == c.metric else f"{c.name} ({c.metric})" for c in curves]
-    lines = ([f"**{title}**", ""] if title else []) + ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+def report_markdown(report: Report, title: str, references: Mapping[str, float] | None = None) -> str:
+    """The Markdown page of ``rankkit report``: both panels, differences, costs, markers."""
+    meta = report.meta
+    unit = "seconds" if report.budget == "time" else "FLOPs"
+    lines = [f"# {title}", "", f"Dump: `{meta['dump']}`; ties: {meta['ties']}; unfinished discarded: "
+             f"{meta['discard_unfinished']}."]
+    if report.budget:
+        lines[-1] += (f" Generator cost {meta['generator_cost_per_sample']:.4g} {unit}/sample "
+                      f"({meta.get('generator_cost_source') or meta['generator']}).")
+    lines += ["", markdown_table(report.k_curves, "rank-score@k (pass@k is the unit-test upper bound)")]
+    if report.panel_differences("k"):
+        lines += [markdown_table(report.panel_differences("k"), f"rank-score@k minus {report.baseline}")]
+    if report.budget:
+        lines += [markdown_table(report.budget_curves,
+                                 f"rank-score_{report.budget}: each sample costs generation + ranking")]
+        if report.panel_differences("budget"):
+            lines += [markdown_table(report.panel_differences("budget"),
+                                     f"rank-score_{report.budget} minus {report.baseline}")]
+        lines += [f"Ranker cost per sample ({unit}):", "", "| ranker | cost |", "|---|---|",
+                  *[f"| {n} | {c:.4g} |" for n, c in report.ranker_costs.items()], ""]
+    if references:
+        lines += ["Markers: " + "; ".join(f"{k} = {100 * v:.1f}%" for k, v in references.items()), ""]
+    return "\n".join(lines)
+
+
+def write_report(report: Report, out_dir: str | Path, name: str, title: str,
+                 references: Mapping[str, float] | None = None) -> list[Path]:
+    """NAME.md, NAME.json and NAME.png (both panels) in ``out_dir``; returns the paths."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    md, js, png = (out_dir / f"{name}{ext}" for ext in (".md", ".json", ".png"))
+    md.write_text(report_markdown(report, title, references), encoding="utf-8")
+    write_table(report, js, {"references": dict(references or {})})
+    plot_panels([p for p in (report.k_curves, report.budget_curves) if p], png, title=title, references=references)
+    return [md, js, png]
 
 
 def plot_curves(curves: Sequence[Curve], path: str | Path, title: str = "",
                 references: Mapping[str, float] | None = None) -> None:
-    """Mean curves with bootstrap bands; ``references`` draws horizontal lines (fractions), e.g.
-    the pass@1 or greedy score of another model, as in the paper's Fig. 8."""
+    """Mean curves with 95% bootstrap bands; ``references`` draws horizontal lines (fractions),
+    e.g. the pass@1 or greedy score of another model, as in the paper's Fig. 8."""
     plot_panels([curves], path, title, references)
 
 
@@ -119,7 +227,7 @@ def plot_panels(panels: Sequence[Sequence[Curve]], path: str | Path, title: str 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.5), dpi=120, squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.8), dpi=120, squeeze=False)
     for ax, curves in zip(axes[0], panels):
         _draw(ax, curves, references)
     if title:
@@ -130,26 +238,38 @@ def plot_panels(panels: Sequence[Sequence[Curve]], path: str | Path, title: str 
     plt.close(fig)
 
 
+def _same_values(a: Curve, b: Curve) -> bool:
+    return (a.x.shape == b.x.shape and np.array_equal(a.x, b.x)
+            and np.allclose(a.estimate.mean, b.estimate.mean, equal_nan=True))
+
+
 def _draw(ax, curves: Sequence[Curve], references: Mapping[str, float] | None) -> None:
+    passing = [c for c in curves if c.metric.startswith("pass")]
+    only_pass = len(passing) == len(curves)
     for c in curves:
         is_pass = c.metric.startswith("pass")
         ok = ~np.isnan(c.estimate.mean)
-        label = c.name if c.name == c.metric else f"{c.name} ({c.metric})"
-        # pass@k is the upper bound; dashed on top so an oracle ranker does not hide it.
-        line, = ax.plot(c.x[ok], 100 * c.estimate.mean[ok], "--" if is_pass else "-", label=label,
-                        zorder=3 if is_pass else 2, linewidth=1.8 if is_pass else 1.5)
+        label = c.name if only_pass else (_header(c) if is_pass else c.name)
+        style = {"linestyle": "-", "linewidth": 1.5, "zorder": 2}
+        if is_pass and not only_pass:
+            style = {"linestyle": "--", "linewidth": 1.8, "zorder": 4, "color": "black"}
+        elif any(_same_values(c, p) for p in passing):
+            # equal to pass@k by construction (the oracle): a wide pale line under the dashed one
+            style = {"linestyle": "-", "linewidth": 6, "alpha": 0.35, "zorder": 1}
+            label = f"{c.name} (= pass@k)"
+        line, = ax.plot(c.x[ok], 100 * c.estimate.mean[ok], label=label, **style)
         ax.fill_between(c.x[ok], 100 * c.estimate.low[ok], 100 * c.estimate.high[ok],
-                        color=line.get_color(), alpha=0.15, linewidth=0)
+                        color=line.get_color(), alpha=0.12, linewidth=0)
     for label, value in (references or {}).items():
-        ax.axhline(100 * value, linestyle=":", color="black", linewidth=1)
-        ax.annotate(label, (0.01, 100 * value), xycoords=("axes fraction", "data"), fontsize=8,
-                    va="bottom")
+        ax.axhline(100 * value, linestyle=":", color="dimgray", linewidth=1)
+        ax.annotate(label, (0.01, 100 * value), xycoords=("axes fraction", "data"), fontsize=8, va="bottom")
     x_label = curves[0].x_label
     ax.set_xscale("log")
-    ax.set_xlabel({"k": "k (samples)", "flops": "budget (FLOPs)", "time": "budget (seconds)"}[x_label])
-    ax.set_ylabel("score (%)")
+    ax.set_xlabel(X_TITLES[x_label])
+    ax.set_ylabel("problems solved by the pick (%)" if not only_pass else "pass (%)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
-    if curves:
-        ax.set_title({"k": "rank-score@k", "time": "rank-score_time@t", "flops": "rank-score_flops@f"}[x_label],
-                     fontsize=10)
+    ax.legend(fontsize=8, title="shaded: 95% bootstrap interval", title_fontsize=7)
+    if only_pass:
+        ax.set_title({"k": "pass@k", "time": "pass_time@t", "flops": "pass_flops@f"}[x_label], fontsize=10)
+    else:
+        ax.set_title(PANEL_TITLES[x_label], fontsize=10)

@@ -17,11 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from rankkit.dumps import Dump
+from rankkit.paths import cache_dir
+from rankkit.rankers.base import RankerCost
 
 
 def default_score_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rankkit" / "scores"
+    return cache_dir() / "scores"
 
 
 class ScoreCache:
@@ -32,11 +33,13 @@ class ScoreCache:
         key = hashlib.sha256(f"{self.spec}\0{self.fingerprint}".encode()).hexdigest()[:20]
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", spec)[:60]
         self.path = Path(directory) / f"{slug}-{key}.jsonl"
-        self.cost: tuple[float, float] | None = None
+        self.cost: RankerCost | None = None
 
     def load(self) -> dict[str, np.ndarray]:
-        """task_id -> scores already stored (and the ranker cost last recorded, in ``cost``)."""
+        """task_id -> scores already stored; ``cost`` becomes the stored cost per sample (the
+        sample-weighted mean over the stored problems), or None."""
         out: dict[str, np.ndarray] = {}
+        costs: dict[str, tuple[list, int]] = {}
         if not self.path.exists():
             return out
         with open(self.path, encoding="utf-8") as fh:
@@ -49,10 +52,17 @@ class ScoreCache:
                     continue
                 out[row["task_id"]] = np.array(row["scores"], dtype=np.float64)
                 if row.get("cost") is not None:
-                    self.cost = tuple(row["cost"])
+                    costs[row["task_id"]] = (row["cost"], len(row["scores"]))
+                else:
+                    costs.pop(row["task_id"], None)
+        total = sum(n for _, n in costs.values())
+        if total and len(costs) == len(out):
+            self.cost = RankerCost(sum(c[0] * n for c, n in costs.values()) / total,
+                                   sum(c[1] * n for c, n in costs.values()) / total)
         return out
 
-    def append(self, task_ids, scores, cost=None) -> None:
+    def append(self, task_ids, scores, cost: RankerCost | None = None) -> None:
+        """Store problems' scores with the ranker's cost per sample at the time (None: unknown)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         cost_row = None if cost is None else [cost.flops_per_sample, cost.seconds_per_sample]
         torn = False

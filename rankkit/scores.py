@@ -37,6 +37,7 @@ class ScoreTable:
     higher_is_better: dict[str, bool]
     source: str = ""
     metadata: dict = field(default_factory=dict)
+    costs: dict = field(default_factory=dict)  # column -> RankerCost per sample, where the file says
 
     def oriented(self, column: str) -> dict[str, np.ndarray]:
         """Scores of one column, turned so that higher is better."""
@@ -196,8 +197,18 @@ def read_scores(
             higher[c] = not is_nll_name(c)
     unknown = lower - set(wanted)
     if unknown:
-        raise DumpError(path, f"--lower-is-better names column(s) not used: {', '.join(sorted(unknown))}")
-    return ScoreTable(table, higher, str(path), meta)
+        raise DumpError(path, f"lower_is_better names column(s) not used: {', '.join(sorted(unknown))}")
+    costs = {}
+    for c, entry in (meta.get("costs") or {}).items():
+        if c in table and entry is not None:
+            from rankkit.rankers.base import RankerCost
+
+            try:
+                costs[c] = RankerCost(float(entry["flops_per_sample"]), float(entry["seconds_per_sample"]))
+            except (KeyError, TypeError, ValueError):
+                raise DumpError(path, f"metadata: cost of {c!r} must be {{flops_per_sample, seconds_per_sample}}, "
+                                      f"got {entry!r}") from None
+    return ScoreTable(table, higher, str(path), meta, costs)
 
 
 def _numeric_column(values: list) -> bool:
@@ -211,17 +222,22 @@ def _numeric_column(values: list) -> bool:
 
 def write_scores(path: str | Path, dump: Dump, scores: dict[str, dict[str, np.ndarray]],
                  higher_is_better: dict[str, bool] | None = None, extra: dict[str, dict[str, list]] | None = None,
-                 metadata: dict | None = None) -> None:
+                 metadata: dict | None = None, costs: dict | None = None) -> None:
     """Write scores (column -> task_id -> array) as JSONL, CSV or parquet, with directions.
 
     ``extra``: other per-sample columns (counts, statuses) written beside the scores but not
-    declared as scores. ``metadata``: more provenance for the file's metadata.
+    declared as scores. ``metadata``: more provenance for the file's metadata. ``costs``: column
+    -> RankerCost per sample (or None), read back by ``read_scores`` for budgeted reports.
     """
     path = Path(path)
     higher_is_better = higher_is_better or {}
     extra = extra or {}
     directions = {c: "higher" if higher_is_better.get(c, not is_nll_name(c)) else "lower" for c in scores}
     meta = {**(metadata or {}), "directions": directions, "score_columns": list(scores)}
+    if costs:
+        meta["costs"] = {c: None if v is None else {"flops_per_sample": v.flops_per_sample,
+                                                    "seconds_per_sample": v.seconds_per_sample}
+                         for c, v in costs.items()}
     task_col, index_col = [], []
     cols: dict[str, list] = {c: [] for c in [*scores, *extra]}
     for task in dump:
@@ -259,3 +275,12 @@ def write_scores(path: str | Path, dump: Dump, scores: dict[str, dict[str, np.nd
         raise ValueError(f"{path}: unknown score file type; use .jsonl, .csv or .parquet")
     path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     tmp.replace(path)
+
+
+def write_series(path: str | Path, dump: Dump, series: dict, metadata: dict | None = None) -> None:
+    """Write live rankers' ``Scores`` (name -> Scores) as a score file: each column in its
+    ranker's own direction, with the direction and the cost per sample in the metadata, so that
+    ``rank-score --scores`` reads back exactly what ``score_dump`` returned."""
+    write_scores(path, dump, {name: s.natural() for name, s in series.items()},
+                 {name: s.higher_is_better for name, s in series.items()}, metadata=metadata,
+                 costs={name: s.cost for name, s in series.items()})

@@ -47,12 +47,7 @@ def test_streaming_parser_handles_chunk_boundaries(tmp_path, monkeypatch):
                                                for j in range(30)]) for i in range(20)]
     path = tmp_path / "d.json"
     path.write_text(json.dumps(released_obj(tasks), indent=2), encoding="utf-8")
-    original = dumps._TextStream.__init__
-
-    def tiny_chunks(self, fh, p, chunk=1 << 22):
-        original(self, fh, p, chunk=7)
-
-    monkeypatch.setattr(dumps._TextStream, "__init__", tiny_chunks)
+    monkeypatch.setattr(dumps, "READ_CHUNK", 7)
     dump = load_dump(path)
     assert len(dump) == 20 and dump.n_samples == 600
     assert dump["HumanEval/3"].generations == [g for _, g in tasks[3][2]]

@@ -105,7 +105,8 @@ def test_smollm2_real_generations_fp32():
 
 
 def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
-    from rankkit.rankers.nll import parts_dir, score_dump_nll
+    from rankkit.jobs import score_dump_nll
+    from rankkit.jobs.parts import JobParts
     from rankkit.scores import read_scores
 
     model, tokenizer = tiny
@@ -119,7 +120,7 @@ def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
     with pytest.raises(FileExistsError):
         score_dump_nll(dump, "tiny", out, shard=(0, 2), engine=engine, show_progress=False)
     # a killed shard: one finished part, one temporary file left behind
-    (parts_dir(out) / ".task-000003.tmp").write_text("partial garbage")
+    (JobParts(out, {}).dir / ".task-000003.tmp").write_text("partial garbage")
     score_dump_nll(dump, "tiny", out, shard=(1, 2), engine=engine, show_progress=False, resume=True)
     assert out.exists()
     table = read_scores(out, dump)
@@ -132,7 +133,7 @@ def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
 
 
 def test_parts_of_another_job_are_refused(tmp_path, tiny):
-    from rankkit.rankers.nll import score_dump_nll
+    from rankkit.jobs import score_dump_nll
 
     model, tokenizer = tiny
     engine = NLLEngine(model, tokenizer)

@@ -191,14 +191,12 @@ def test_rank_score_and_report_with_live_rankers(tmp_path):
 
 
 def test_budgeted_report_needs_a_cost_for_rankers_without_one(tmp_path):
-    r = CliRunner().invoke(app, ["rank-score", DEMO, "--problems", "3", "--ranker", "test-counting", "--budget", "time",
-                                 "--generator", "codellama-7b", "--no-score-cache"])
-    assert r.exit_code == 0, r.output  # a Ranker's default cost is zero
-    class_cost = CountingRanker.cost
-    try:
-        CountingRanker.cost = None
-        r = CliRunner().invoke(app, ["rank-score", DEMO, "--problems", "3", "--ranker", "test-counting", "--budget",
-                                     "time", "--generator", "codellama-7b", "--no-score-cache"])
-        assert r.exit_code != 0 and "no cost per sample" in r.output and "test-counting=VALUE" in r.output
-    finally:
-        CountingRanker.cost = class_cost
+    args = ["rank-score", DEMO, "--problems", "3", "--ranker", "test-counting", "--budget", "time",
+            "--generator", "codellama-7b", "--no-score-cache"]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 2 and "no cost per sample" in r.output and "test-counting=VALUE" in r.output
+    assert CountingRanker.cost is None  # a Ranker's default cost is unknown, never a silent zero
+    r = CliRunner().invoke(app, args + ["--ranker-cost", "test-counting=0.01"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, args[:5] + ["--no-score-cache"])
+    assert r.exit_code == 0, r.output  # no budget: no cost needed

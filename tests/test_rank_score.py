@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rankkit.scoring import rank_labels, rank_score_at_k, rank_score_curves, pass_at_k
+from rankkit.scoring import rank_labels, rank_score_at_k, rank_score_matrix, pass_at_k
 from rankkit.scoring.exact import rank_score_at_k_exact
 
 labels_st = st.lists(st.integers(0, 1), min_size=1, max_size=60)
@@ -61,7 +61,7 @@ def test_curves_batch_matches_single_with_mixed_n():
     rng = np.random.default_rng(0)
     problems = [(rng.random(n) < 0.4).astype(float) for n in (10, 20, 10, 15, 20)]
     ks = [1, 3, 10]
-    batch = rank_score_curves(problems, ks)
+    batch = rank_score_matrix(problems, ks)
     for row, labels in zip(batch, problems):
         np.testing.assert_allclose(row, rank_score_at_k(labels, ks), atol=1e-15)
 

@@ -4,7 +4,7 @@ import pytest
 from rankkit.dumps import load_dump
 from rankkit.evaluation import rank_score_curve, score_dump
 from rankkit.rankers import Ranker, available_rankers, get_ranker, register_ranker
-from rankkit.rankers.registry import _REGISTRY
+from rankkit.rankers.registry import unregister_ranker
 
 
 def test_builtin_rankers(small_dump_path):
@@ -37,7 +37,7 @@ def test_decorator_registration_and_sign(small_dump_path):
         with pytest.raises(ValueError, match="already registered"):
             register_ranker("test-lower-better")(object)
     finally:
-        _REGISTRY.pop("test-lower-better", None)
+        unregister_ranker("test-lower-better")
 
 
 def test_unknown_ranker_and_wrong_shape(small_dump_path):

@@ -116,9 +116,10 @@ def test_execution_rankers_beat_random_on_the_demo_dump(demo):
     random_pick = k_n_score(demo, score_dump(demo, make_ranker("random"), show_progress=False))
     for spec in ("exec-agreement", "doctest", "codet"):
         ranker = make_ranker(spec)
-        picked = k_n_score(demo, score_dump(demo, ranker, show_progress=False))
+        scores = score_dump(demo, ranker, show_progress=False)
+        picked = k_n_score(demo, scores)
         assert picked > random_pick + 0.1, (spec, picked, random_pick)
-        assert ranker.cost.seconds_per_sample > 0 and ranker.cost.flops_per_sample == 0
+        assert scores.cost.seconds_per_sample > 0 and scores.cost.flops_per_sample == 0  # measured while scoring
 
 
 # --- self-consistency -------------------------------------------------------------------------
@@ -138,18 +139,14 @@ def test_rank01_and_simplex():
     assert np.allclose(grid.sum(1), 1) and len(grid) == 15
 
 
-def test_ensemble_fit_prefers_the_informative_component_and_cross_fits(demo):
+def test_ensemble_fits_weights_and_cross_fits(demo):
     ens = EnsembleRanker("length+self-consistency", step=0.5)
     tasks = list(demo)
     ens.fit(tasks, [t.generations for t in tasks], [t.labels for t in tasks])
     assert ens.weights is not None and ens.weights.sum() == pytest.approx(1)
-    # a problem's own labels never reach the fit that scores it
-    flipped = demo.head(len(demo))
-    first = next(iter(flipped))
-    base = cross_fit_scores(demo, EnsembleRanker("length+self-consistency", step=0.5), folds=4, show_progress=False)
-    first.labels = (1 - first.labels).astype(np.int8)
-    again = cross_fit_scores(flipped, EnsembleRanker("length+self-consistency", step=0.5), folds=4, show_progress=False)
-    assert np.array_equal(base[first.task_id], again[first.task_id])
+    # leak-freedom of cross-fitting itself: tests/test_evaluate.py (a recording and a memorising learner)
+    scores = cross_fit_scores(demo, EnsembleRanker("length+self-consistency", step=0.5), folds=4, show_progress=False)
+    assert set(scores) == set(demo.tasks) and scores.cost is not None
     with pytest.raises(ValueError, match="oracle"):
         EnsembleRanker("length+oracle")
 
@@ -181,7 +178,8 @@ def test_lm_rankers_conform_and_measure_their_cost(tiny_model_dir):
         ranker = make_ranker(f"{name}:{tiny_model_dir},dtype=fp32,device=cpu")
         assert ranker.cost is None  # not in the cost table: measured while scoring
         check_ranker(ranker)
-        assert ranker.cost.flops_per_sample > 0 and ranker.cost.seconds_per_sample > 0
+        measured = ranker.measured_cost()
+        assert measured.flops_per_sample > 0 and measured.seconds_per_sample > 0
 
 
 def test_nll_can_discard_unfinished_generations(tiny_model_dir):

@@ -15,10 +15,11 @@ import threading
 import time
 from pathlib import Path
 
+from rankkit.paths import cache_dir
+
 
 def default_cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "rankkit" / "execution.sqlite"
+    return cache_dir() / "execution.sqlite"
 
 
 def cache_key(program: str, context: dict) -> str:

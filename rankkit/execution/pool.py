@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from rankkit.errors import InputError, RankkitError
+
 SANDBOX_SOURCE = Path(__file__).with_name("sandbox.py").read_text(encoding="utf-8")
 ISOLATIONS = ("auto", "namespaces", "basic")
 
@@ -34,7 +36,7 @@ class Limits:
     def __post_init__(self):
         for name, value in asdict(self).items():
             if not value or value < 0:
-                raise ValueError(f"limit {name} must be > 0, got {value!r}")
+                raise InputError(f"limit {name} must be > 0, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ class Environment:
         return [self.python, *flags, "-c", SANDBOX_SOURCE, config]
 
 
-class SandboxError(RuntimeError):
+class SandboxError(RankkitError, RuntimeError):
     """The sandbox itself failed (not the program): bad interpreter, broken worker."""
 
 
@@ -115,7 +117,7 @@ class SandboxPool:
 
     def __init__(self, workers: int | None = None, limits: Limits = Limits(), env: Environment = Environment()):
         if env.isolation not in ISOLATIONS:
-            raise ValueError(f"isolation must be one of {ISOLATIONS}, got {env.isolation!r}")
+            raise InputError(f"isolation must be one of {ISOLATIONS}, got {env.isolation!r}")
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.limits = limits
         self.env = env

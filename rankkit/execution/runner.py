@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rankkit.dumps import FAIL, PASS, Dump, DumpError, TaskSamples
+from rankkit.dumps import FAIL, PASS, Dump, DumpError
 from rankkit.execution.cache import ResultCache, cache_key, default_cache_path
 from rankkit.execution.pool import SANDBOX_SOURCE, Environment, Limits, SandboxPool
 
@@ -130,9 +130,7 @@ def label_dump(dump: Dump, results: Sequence[dict]) -> Dump:
     for task in dump:
         n = len(task)
         labels = np.array([PASS if r["kind"] == "passed" else FAIL for r in results[at:at + n]], dtype=np.int8)
-        tasks[task.task_id] = TaskSamples(task.task_id, task.prompt, list(task.generations), labels,
-                                          None if task.finished is None else task.finished.copy(),
-                                          {k: list(v) for k, v in task.fields.items()})
+        tasks[task.task_id] = task.with_labels(labels)
         at += n
     return Dump(tasks, dump.source, dict(dump.metadata))
 

@@ -5,7 +5,7 @@ exec-agreement, doctest, codet (execution); self-consistency; ensemble. Plug-ins
 ``@register_ranker`` or the ``rankkit.rankers`` entry point; ``check_ranker`` checks one.
 """
 
-from rankkit.rankers.base import Ranker, RankerCost, oriented
+from rankkit.rankers.base import FREE, Ranker, RankerCost, oriented
 from rankkit.rankers.baselines import LengthRanker, OracleRanker, RandomRanker
 from rankkit.rankers.codet import CodeTRanker
 from rankkit.rankers.conformance import ConformanceError, check_ranker
@@ -20,12 +20,14 @@ from rankkit.rankers.registry import (
     make_ranker,
     parse_ranker_spec,
     register_ranker,
+    unregister_ranker,
 )
 from rankkit.rankers.reviewer import CoderReviewerRanker, ReviewerRanker
 from rankkit.rankers.self_consistency import SelfConsistencyRanker
+from rankkit.rankers.view import ProblemView, view_for
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",
+    "ENTRY_POINT_GROUP", "FREE", "ProblemView", "unregister_ranker", "view_for", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",
     "ExecAgreementRanker", "LengthRanker", "NLLRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
     "ReviewerRanker", "SelfConsistencyRanker", "SumLogprobRanker", "available_rankers", "check_ranker", "get_ranker",
     "make_ranker", "oriented", "parse_ranker_spec", "register_ranker",

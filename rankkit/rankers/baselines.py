@@ -6,8 +6,9 @@ import zlib
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import InputError
 
-from rankkit.rankers.base import Ranker
+from rankkit.rankers.base import FREE, Ranker
 from rankkit.rankers.registry import register_ranker
 
 
@@ -16,6 +17,7 @@ class RandomRanker(Ranker):
     """Uniform random scores, reproducible per (seed, task_id) whatever the problem order."""
 
     name = "random"
+    cost = FREE
     cacheable = False
 
     def __init__(self, seed: int = 0):
@@ -32,6 +34,7 @@ class LengthRanker(Ranker):
     """Shorter generations first (score = minus the length in characters, trailing blanks ignored)."""
 
     name = "length"
+    cost = FREE
     cacheable = False
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
@@ -43,10 +46,11 @@ class OracleRanker(Ranker):
     """The unit-test labels themselves: an upper bound on any ranker (needs a labelled dump)."""
 
     name = "oracle"
+    cost = FREE  # an upper bound to compare with, not a method anyone pays for
     uses_labels = True
     cacheable = False
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:
         if len(generations) != len(problem.labels):
-            raise ValueError(f"task {problem.task_id}: oracle needs the dump's own samples")
+            raise InputError(f"task {problem.task_id}: oracle needs the dump's own samples")
         return problem.passed().astype(np.float64)

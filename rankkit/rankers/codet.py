@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from rankkit.errors import InputError, UnknownNameError
 
 from rankkit.paths import data_file
 from rankkit.rankers.probing import Case, ProbingRanker
@@ -66,7 +67,7 @@ def load_generated_tests(path: str, per_sample: int = 5) -> dict[str, list[str]]
                     entry = prompt_info(row["prompt"].rsplit("assert", 1)[0]).entry_point if row.get("prompt") else None
                     tests = [t for s in row["samples"] for t in extract_tests(s, entry, per_sample)]
             except (ValueError, KeyError, TypeError) as e:
-                raise ValueError(f"{path}, line {line_no}: not a generated-tests record ({e})") from None
+                raise InputError(f"{path}, line {line_no}: not a generated-tests record ({e})") from None
             out[task_id] = list(dict.fromkeys(tests))
     return out
 
@@ -87,7 +88,7 @@ class CodeTRanker(ProbingRanker):
     def cases(self, problem):
         tests = load_generated_tests(self.tests_path, self.per_sample)
         if str(problem.task_id) not in tests:
-            raise KeyError(f"{self.tests_path} has no generated tests for task {problem.task_id}")
+            raise UnknownNameError(f"{self.tests_path} has no generated tests for task {problem.task_id}")
         info = prompt_info(problem.prompt)
         return info.code_prefix, [Case("stmt", t) for t in tests[str(problem.task_id)]]
 

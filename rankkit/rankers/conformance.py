@@ -6,8 +6,8 @@
 It scores a few real problems of the bundled demo dump plus awkward cases (empty, duplicate and
 unparsable generations, a single sample), and checks the interface, the shapes, determinism,
 that ``score_many`` agrees with ``score``, that the inputs are left alone and that the unit-test
-labels are not read (unless the ranker declares ``uses_labels``). Learned rankers are fitted
-on other problems first.
+labels are not read (rankers get label-free views, as in evaluation, unless they declare
+``uses_labels``). Learned rankers are fitted on other problems first.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 
 from rankkit.dumps import TaskSamples
 from rankkit.rankers.base import Ranker, RankerCost
+from rankkit.rankers.view import view_for
 
 
 class ConformanceError(AssertionError):
@@ -35,26 +36,13 @@ def sample_problems(problems: int = 3, samples: int = 8) -> list[TaskSamples]:
     from rankkit.paths import data_file
 
     dump = load_dump(data_file("humaneval_codegen16b_codet.json.gz")).head(problems)
-    out = [_subset(t, range(min(samples, len(t)))) for t in dump]
+    out = [t.subset(range(min(samples, len(t)))) for t in dump]
     first = out[0]
     odd = ["", first.generations[0], first.generations[0], "    return (\n", "    pass\n", "\t\u00e9\u4e2d\n" * 3]
     out.append(TaskSamples(first.task_id, first.prompt, odd, np.zeros(len(odd), dtype=np.int8),
                            np.ones(len(odd), dtype=bool), {}))
-    out.append(_subset(out[1], [0]))
+    out.append(out[1].subset([0]))
     return out
-
-
-def _subset(task: TaskSamples, index) -> TaskSamples:
-    index = list(index)
-    fields = {k: [v[i] for i in index] for k, v in task.fields.items()}
-    finished = None if task.finished is None else task.finished[index]
-    return TaskSamples(task.task_id, task.prompt, [task.generations[i] for i in index], task.labels[index],
-                       finished, fields)
-
-
-def _with_labels(task: TaskSamples, labels) -> TaskSamples:
-    return TaskSamples(task.task_id, task.prompt, list(task.generations), np.asarray(labels, dtype=np.int8),
-                       task.finished, dict(task.fields))
 
 
 def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None) -> dict:
@@ -79,6 +67,9 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
     if cost is not None and not (isinstance(cost, RankerCost) and all(
             math.isfinite(v) and v >= 0 for v in (cost.flops_per_sample, cost.seconds_per_sample))):
         fail(f"`cost` must be None or a RankerCost of finite values >= 0, got {cost!r}")
+    measure = getattr(ranker, "measured_cost", None)
+    if measure is not None and not callable(measure):
+        fail("`measured_cost` must be a method returning None or a RankerCost")
     if failures:
         raise ConformanceError(name, failures)
 
@@ -86,13 +77,18 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
     if ranker.learned:
         train = sample_problems(problems=8)[3:8]
         try:
-            ranker.fit(train, [t.generations for t in train], [t.labels.copy() for t in train])
+            views = [view_for(ranker, t) for t in train]
+            ranker.fit(views, [v.generations for v in views], [t.labels.copy() for t in train])
         except Exception as e:
             raise ConformanceError(name, [f"fit(...) raised {type(e).__name__}: {e}"]) from e
 
+    seen = {}
+
     def run(task):
+        view = view_for(ranker, task)  # what evaluation hands the ranker: no labels unless uses_labels
+        seen["view"] = view
         try:
-            return np.asarray(ranker.score(task, task.generations), dtype=np.float64), None
+            return np.asarray(ranker.score(view, view.generations), dtype=np.float64), None
         except Exception as e:  # reported, not raised: the check lists every failure
             return None, f"score(...) raised {type(e).__name__}: {e} (task {task.task_id}, {len(task)} samples)"
 
@@ -107,7 +103,9 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
         first_scores.append(scores)
         n = len(before[0])
         where = f"task {task.task_id} ({n} samples)"
-        if (list(task.generations), task.prompt) != before[::2] or not np.array_equal(task.labels, before[1]):
+        view = seen["view"]
+        if ((list(task.generations), task.prompt) != before[::2] or not np.array_equal(task.labels, before[1])
+                or (list(view.generations), view.prompt) != before[::2]):
             fail(f"{where}: score(...) modified its inputs")
             continue
         if scores.shape != (n,):
@@ -120,13 +118,14 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
             fail(f"{where}: scoring twice gave different scores (rankers must be deterministic; seed them)")
         if not ranker.uses_labels:
             for labels in (1 - task.labels.clip(0, 1), np.full(len(task), -1)):
-                other, error = run(_with_labels(task, labels))
+                other, error = run(task.with_labels(labels))
                 if error or not np.array_equal(other, scores, equal_nan=True):
                     fail(f"{where}: scores change with the unit-test labels, which a ranker must not read "
                          f"(set uses_labels = True if it is an oracle)")
                     break
     try:
-        many = ranker.score_many(problems, [t.generations for t in problems])
+        views = [view_for(ranker, t) for t in problems]
+        many = ranker.score_many(views, [v.generations for v in views])
         for task, single, batch in zip(problems, first_scores, many):
             if single is not None and not np.array_equal(np.asarray(batch, dtype=np.float64), single, equal_nan=True):
                 fail(f"task {task.task_id}: score_many(...) differs from score(...)")
@@ -135,6 +134,11 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
             fail(f"score_many(...) returned {len(many)} arrays for {len(problems)} problems")
     except Exception as e:
         fail(f"score_many(...) raised {type(e).__name__}: {e}")
+    if callable(measure):
+        measured = measure()
+        if measured is not None and not (isinstance(measured, RankerCost) and all(
+                math.isfinite(v) and v >= 0 for v in (measured.flops_per_sample, measured.seconds_per_sample))):
+            fail(f"measured_cost() must return None or a RankerCost of finite values >= 0, got {measured!r}")
     if failures:
         raise ConformanceError(name, failures)
     return {"ranker": name, "problems": len(problems), "samples": sum(len(t) for t in problems), "passed": True}

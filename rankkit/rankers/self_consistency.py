@@ -13,8 +13,9 @@ from collections import Counter
 from typing import Sequence
 
 import numpy as np
+from rankkit.errors import SpecError
 
-from rankkit.rankers.base import Ranker
+from rankkit.rankers.base import FREE, Ranker
 from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
 from rankkit.rankers.registry import register_ranker
 
@@ -33,11 +34,12 @@ class SelfConsistencyRanker(Ranker):
 
     name = "self-consistency"
     version = "2"  # 2: samples adding no code score 0
+    cost = FREE  # comparing syntax trees: microseconds per sample, no model
     cacheable = False
 
     def __init__(self, by: str = "ast"):
         if by not in ("ast", "text"):
-            raise ValueError(f"self-consistency compares by 'ast' or 'text', got {by!r}")
+            raise SpecError(f"self-consistency compares by 'ast' or 'text', got {by!r}")
         self.by = by
 
     def score(self, problem, generations: Sequence[str]) -> np.ndarray:

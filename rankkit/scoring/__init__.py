@@ -2,6 +2,7 @@
 
 from rankkit.scoring.bootstrap import Estimate, bootstrap_ci
 from rankkit.scoring.budget import (
+    BUDGET_UNITS,
     pass_at_budget,
     pass_flops_at,
     pass_time_at,
@@ -11,9 +12,10 @@ from rankkit.scoring.budget import (
     samples_within_budget,
 )
 from rankkit.scoring.pass_at_k import pass_at_k
-from rankkit.scoring.rank_score import TIES, rank_labels, rank_score_at_k, rank_score_curves, rank_score_weights
+from rankkit.scoring.rank_score import TIES, rank_labels, rank_score_at_k, rank_score_matrix, rank_score_weights
 
 __all__ = [
+    "BUDGET_UNITS",
     "Estimate",
     "TIES",
     "bootstrap_ci",
@@ -24,7 +26,7 @@ __all__ = [
     "rank_labels",
     "rank_score_at_budget",
     "rank_score_at_k",
-    "rank_score_curves",
+    "rank_score_matrix",
     "rank_score_flops_at",
     "rank_score_time_at",
     "rank_score_weights",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from rankkit.scoring.pass_at_k import pass_at_k
-from rankkit.scoring.rank_score import rank_score_curves
+from rankkit.scoring.rank_score import rank_score_matrix
+
+BUDGET_UNITS = ("flops", "time")  # what a budget is counted in: FLOPs or seconds
 
 # Budgets are often written as k * cost; this keeps 3 * 0.1 / 0.1 from rounding down to 2.
 _REL_TOLERANCE = 1e-9
@@ -50,7 +52,7 @@ def rank_score_at_budget(ranked_labels, budget, generator_cost: float, ranker_co
         raise ValueError("ranker cost must be >= 0")
     n_min = min(len(r) for r in ranked_labels)
     return _at_budget(
-        lambda ks: rank_score_curves(ranked_labels, ks),
+        lambda ks: rank_score_matrix(ranked_labels, ks),
         n_min, budget, generator_cost + ranker_cost, len(ranked_labels),
     )
 

@@ -61,7 +61,7 @@ def rank_score_at_k(passed_in_rank_order, k) -> np.ndarray | float:
     return float(out[0]) if np.ndim(k) == 0 else out
 
 
-def rank_score_curves(ranked_labels: Sequence[np.ndarray], k) -> np.ndarray:
+def rank_score_matrix(ranked_labels: Sequence[np.ndarray], k) -> np.ndarray:
     """rank-score@k for many problems at once: shape (problems, len(k)).
 
     Problems with the same n share one cached weight matrix and one matrix product.

@@ -1,0 +1,268 @@
+"""The evaluation core: a labelled dump and score series in, a ``Report`` out.
+
+``evaluate`` is what ``rankkit rank-score`` and ``rankkit report`` run, and what a Python user
+calls: pass@k and each series' rank-score@k (plus, under a FLOPs or time budget, their budgeted
+curves), bootstrap intervals over problems, each ranker's paired difference to a baseline, and
+the metadata that says how the numbers were made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from rankkit.costs import PAPER_COSTS, ModelCost, get_cost
+from rankkit.dumps import Dump, attach_problems, load_dump
+from rankkit.errors import CostError, InputError, UnknownNameError
+from rankkit.evaluation.curves import (
+    DEFAULT_TIES,
+    Curve,
+    Difference,
+    check_ks,
+    check_ties,
+    max_k,
+    paired_difference,
+    pass_budget_curve,
+    pass_curve,
+    rank_score_budget_curve,
+    rank_score_curve,
+)
+from rankkit.evaluation.live import Scores, score_dump
+from rankkit.rankers.base import RankerCost
+from rankkit.scoring import BUDGET_UNITS
+
+DEFAULT_KS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+
+
+def default_ks(limit: int) -> np.ndarray:
+    """1, 2, 5, 10, 20, ... up to ``limit`` (the fewest samples of any problem)."""
+    return np.array([k for k in DEFAULT_KS if k <= limit] or [1])
+
+
+def open_dump(path: str | Path, benchmark: str | None = "auto", repair_spaces: bool | None = None,
+              head: int | None = None, check_task_ids: bool = True) -> Dump:
+    """Load a dump for evaluation. ``benchmark``: 'humaneval' / 'mbpp' checks every task id
+    against it and fills in missing prompts; 'auto' does so when all ids have one benchmark's
+    form (HumanEval/N, MBPP/N); None (or ``check_task_ids=False`` with 'auto') checks nothing."""
+    from rankkit.tasks import BENCHMARKS, detect_benchmark, problem_lookup
+
+    if benchmark not in (None, "auto", *BENCHMARKS):
+        raise InputError(f"unknown benchmark {benchmark!r}; choose from {', '.join(BENCHMARKS)}",
+                               param="benchmark")
+    dump = load_dump(path, repair_spaces=repair_spaces)
+    if benchmark == "auto":
+        benchmark = detect_benchmark(dump.tasks) if check_task_ids else None
+    if benchmark is not None:
+        attach_problems(dump, problem_lookup(benchmark, **({"split": "all"} if benchmark == "mbpp" else {})))
+        dump.metadata["benchmark"] = benchmark
+    if head is not None:
+        if head < 1:
+            raise InputError("the number of problems must be >= 1", param="head")
+        dump = dump.head(head)
+    return dump
+
+
+def is_nll_series(name: str) -> bool:
+    """Series that hold a causal LM's NLL: the ``nll`` ranker or an NLL column of a score file."""
+    from rankkit.scores import is_nll_name
+
+    return name == "nll" or name.startswith("nll:") or is_nll_name(name)
+
+
+def resolve_series(dump: Dump, rankers: Sequence[str] = (), scores=None, lower_is_better: Sequence[str] = (),
+                   seed: int = 0, cache_dir: str | Path | None = None, folds: int = 5,
+                   show_progress: bool = True) -> dict[str, Scores]:
+    """name -> Scores for each entry of ``rankers``: a column of the score file ``scores`` (path or
+    ScoreTable) or a live ranker spec, scored now (or read from the score cache). With no
+    ``rankers``: every column of ``scores``, else random, length and oracle."""
+    from rankkit.rankers import available_rankers, make_ranker
+    from rankkit.scores import ScoreTable, read_scores
+
+    registered = set(available_rankers())
+
+    def is_live(spec: str) -> bool:
+        return spec.partition(":")[0] in registered
+
+    table = scores
+    if scores is not None and not isinstance(scores, ScoreTable):
+        wanted = [r for r in rankers if not is_live(r)] or None
+        table = read_scores(scores, dump, columns=wanted, lower_is_better=lower_is_better)
+    names = list(rankers) or (list(table.columns) if table is not None else ["random", "length", "oracle"])
+    out: dict[str, Scores] = {}
+    for spec in names:
+        if table is not None and spec in table.columns:
+            out[spec] = Scores(table.oriented(spec), name=spec, cost=table.costs.get(spec),
+                               higher_is_better=table.higher_is_better[spec])
+        elif is_live(spec):
+            ranker = make_ranker(spec, seed=seed)
+            out[spec] = score_dump(dump, ranker, show_progress=show_progress, cache_dir=cache_dir, spec=spec,
+                                   folds=folds)
+        else:
+            have = f"score columns: {', '.join(table.columns)}; " if table is not None else ""
+            raise UnknownNameError(f"unknown ranker {spec!r} ({have}rankers: {', '.join(sorted(registered))})",
+                                   param="rankers")
+    return out
+
+
+@dataclass
+class Report:
+    """Everything one evaluation produced: curves per panel, paired differences, costs, metadata."""
+
+    k_curves: list[Curve]  # pass@k first (when asked), then each series' rank-score@k
+    budget_curves: list[Curve] = field(default_factory=list)  # under the budget, same order
+    differences: list[Difference] = field(default_factory=list)  # series - baseline, both panels
+    baseline: str | None = None
+    ranker_costs: dict[str, float | None] = field(default_factory=dict)  # per sample, budget units
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def budget(self) -> str | None:
+        return self.meta.get("budget")
+
+    def panel(self, which: str) -> list[Curve]:
+        """'k' or 'budget': that panel's curves."""
+        if which not in ("k", "budget"):
+            raise ValueError(f"panel must be 'k' or 'budget', got {which!r}")
+        return self.k_curves if which == "k" else self.budget_curves
+
+    def panel_differences(self, which: str) -> list[Difference]:
+        x_label = "k" if which == "k" else self.budget
+        return [d for d in self.differences if d.x_label == x_label]
+
+
+def _generator_cost(generator, table: Mapping[str, ModelCost], unit: str) -> tuple[str, float, str]:
+    if generator is None:
+        raise CostError(f"a {unit} budget needs the cost of the model that generated the dump",
+                        param="generator", example="MODEL")
+    entry = generator if isinstance(generator, ModelCost) else get_cost(str(generator), table)
+    return entry.name, entry.per_sample(unit), entry.source or entry.name
+
+
+def _series_cost(name: str, scores, overrides: Mapping[str, float | str], table, unit: str) -> float:
+    """Cost per sample (budget units) of a series: ``ranker_costs`` first (a number, or a model
+    whose scoring cost to use), else what its ranker declared or measured."""
+    if name in overrides:
+        value = overrides[name]
+        if isinstance(value, str):
+            return get_cost(value, table).score_per_sample(unit)
+        value = float(value)
+        if not value >= 0:
+            raise InputError(f"the cost of {name!r} must be >= 0, got {value}", param="ranker_costs")
+        return value
+    cost = getattr(scores, "cost", None)
+    if cost is None:
+        raise CostError(f"ranker {name!r} has no cost per sample in {unit} (none declared or measured)",
+                        param="ranker_costs", example=f"{name}=VALUE")
+    return (cost if isinstance(cost, RankerCost) else RankerCost(*cost)).per_sample(unit)
+
+
+def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarray]], ks: Sequence[int] | None = None,
+             *, budget: str | None = None, generator: str | ModelCost | None = None,
+             cost_table: Mapping[str, ModelCost] | None = None, ranker_costs: Mapping[str, float | str] | None = None,
+             budgets: Sequence[float] | None = None, ties: str = DEFAULT_TIES, discard_unfinished: bool = False,
+             with_pass: bool = True, baseline: str | None = "auto", n_boot: int = 1000, seed: int = 0) -> Report:
+    """pass@k and rank-score@k of each series on a labelled dump, optionally under a budget.
+
+    ``series``: name -> {task_id: scores, higher is better} (``Scores`` from ``score_dump`` or
+    ``resolve_series`` carry their ranker's cost). ``ks``: default 1, 2, 5, 10, ... up to n.
+    ``budget``: None, "flops" or "time": also rank-score_<budget> at ``budgets`` (default: k x the
+    ``generator``'s cost per sample, the generator a cost-table entry or a ``ModelCost``), each
+    sample costing generation plus its series' cost (``ranker_costs`` overrides, by series name:
+    a number in budget units, or a model whose scoring cost to use). ``baseline``: the series every
+    other is compared with by a paired bootstrap; "auto" = an NLL series if present, else random
+    (added when absent); None = no comparisons.
+    """
+    if not isinstance(dump, Dump):
+        dump = open_dump(dump)
+    check_ties(ties)
+    if budget in ("none", ""):
+        budget = None
+    if budget is not None and budget not in BUDGET_UNITS:
+        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
+    dump.counts()  # every sample labelled, or a clear error naming the first that is not
+    ks = check_ks(dump, default_ks(max_k(dump)) if ks is None else ks)
+    table = {**PAPER_COSTS, **(cost_table or {})}
+    series = dict(series)
+    base = _pick_baseline(series, baseline)
+    if base == "random" and "random" not in series:
+        from rankkit.rankers import make_ranker
+
+        series["random"] = score_dump(dump, make_ranker("random", seed=seed), show_progress=False)
+    meta = {"dump": dump.source, "problems": len(dump), "samples": dump.n_samples, "ties": ties,
+            "discard_unfinished": discard_unfinished, "budget": budget, "baseline": base,
+            "bootstrap": {"replicates": n_boot, "confidence": 0.95, "seed": seed, "paired": True}}
+    if dump.metadata.get("benchmark"):
+        meta["benchmark"] = dump.metadata["benchmark"]
+
+    k_curves = [pass_curve(dump, ks, n_boot=n_boot, seed=seed)] if with_pass else []
+    for name, scores in series.items():
+        k_curves.append(rank_score_curve(dump, scores, ks, name, ties, discard_unfinished, n_boot, seed))
+    report = Report(k_curves, baseline=base, meta=meta)
+
+    if budget is not None:
+        gen_name, gen_cost, gen_source = _generator_cost(generator, table, budget)
+        grid = np.unique(np.asarray(budgets, dtype=np.float64)) if budgets is not None else ks * gen_cost
+        if grid.size == 0 or np.any(grid < 0):
+            raise InputError("budgets must be numbers >= 0", param="budgets")
+        meta.update(generator=gen_name, generator_cost_per_sample=gen_cost, generator_cost_source=gen_source)
+        overrides = dict(ranker_costs or {})
+        unknown = sorted(set(overrides) - set(series))
+        if unknown:
+            raise InputError(f"ranker costs given for series that are not evaluated: {', '.join(unknown)}",
+                             param="ranker_costs")
+        costs = {name: _series_cost(name, s, overrides, table, budget) for name, s in series.items()}
+        report.ranker_costs = costs
+        if with_pass:
+            report.budget_curves.append(pass_budget_curve(dump, grid, budget, gen_cost, "pass@k", n_boot, seed))
+        for name, scores in series.items():
+            report.budget_curves.append(rank_score_budget_curve(dump, scores, grid, budget, gen_cost, costs[name],
+                                                                name, ties, discard_unfinished, n_boot, seed))
+    if base is not None:
+        for curves in (report.k_curves, report.budget_curves):
+            ranked = {c.name: c for c in curves if c.metric.startswith("rank-score")}
+            for name, curve in ranked.items():
+                if name != base:
+                    report.differences.append(paired_difference(curve, ranked[base], n_boot, seed))
+    return report
+
+
+def _pick_baseline(series: Mapping, baseline: str | None) -> str | None:
+    if baseline is None:
+        return None
+    if baseline != "auto":
+        if baseline not in series:
+            raise UnknownNameError(f"baseline {baseline!r} is not among the series ({', '.join(series)})",
+                                   param="baseline")
+        return baseline
+    return next((name for name in series if is_nll_series(name)), "random")
+
+
+
+
+
+def compare_generators(dumps: Mapping[str, Dump], ks: Sequence[int] | None = None, *, budget: str | None = None,
+                       generators: Sequence[str | ModelCost] | None = None,
+                       cost_table: Mapping[str, ModelCost] | None = None, budgets: Sequence[float] | None = None,
+                       n_boot: int = 1000, seed: int = 0) -> list[Curve]:
+    """pass@k of several generators' dumps (name -> dump), or pass_<budget> with one cost entry
+    per dump (same order): the paper's Sec. 4 comparison of model sizes under one budget."""
+    if budget in ("none", ""):
+        budget = None
+    limit = min(max_k(d) for d in dumps.values())
+    ks = check_ks(min(dumps.values(), key=max_k), default_ks(limit) if ks is None else ks)
+    if budget is None:
+        return [pass_curve(d, ks, name=name, n_boot=n_boot, seed=seed) for name, d in dumps.items()]
+    if budget not in BUDGET_UNITS:
+        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
+    if not generators or len(generators) != len(dumps):
+        raise CostError(f"a {budget} budget needs one generator cost entry per dump ({len(dumps)} dumps)",
+                        param="generator", example="MODEL")
+    table = {**PAPER_COSTS, **(cost_table or {})}
+    costs = [_generator_cost(g, table, budget)[1] for g in generators]
+    grid = (np.unique(np.asarray(budgets, dtype=np.float64)) if budgets is not None
+            else np.unique(np.concatenate([ks * c for c in costs])))
+    return [pass_budget_curve(d, grid, budget, c, name, n_boot, seed)
+            for (name, d), c in zip(dumps.items(), costs)]
