@@ -32,6 +32,7 @@ def _fmt_x(x: float, label: str) -> str:
 def _fmt_cell(mean: float, low: float, high: float, signed: bool = False, mark: bool = False) -> str:
     if math.isnan(mean):
         return "—"
+    mean, low, high = (0.0 if abs(v) < 5e-9 else v for v in (mean, low, high))  # no "-0.00"
     sign = "+" if signed else ""
     return f"{100 * mean:{sign}.2f} [{100 * low:{sign}.1f}, {100 * high:{sign}.1f}]" + (" *" if mark else "")
 
@@ -67,10 +68,11 @@ def _difference_title(diffs: Sequence[Difference]) -> str:
 
 def curves_table(curves: Sequence[Curve], title: str = "", caption: str = CAPTION):
     """A rich Table: one row per x, one column per curve, cells 'mean [CI]' in percent."""
+    from rich.markup import escape
     from rich.table import Table
 
     x_label, rows = _cells(curves)
-    table = Table(title=title or None, caption=caption)
+    table = Table(title=title or None, caption=escape(caption))
     table.add_column(x_label, justify="right")
     for c in curves:
         table.add_column(_header(c), justify="right", no_wrap=True)
@@ -81,10 +83,11 @@ def curves_table(curves: Sequence[Curve], title: str = "", caption: str = CAPTIO
 
 def differences_table(diffs: Sequence[Difference], title: str = ""):
     """A rich Table of paired differences to the baseline (percentage points)."""
+    from rich.markup import escape
     from rich.table import Table
 
     x_label, rows = _cells(diffs, signed=True)
-    table = Table(title=title or None, caption=_difference_title(diffs))
+    table = Table(title=escape(title) if title else None, caption=escape(_difference_title(diffs)))
     table.add_column(x_label, justify="right")
     for d in diffs:
         table.add_column(f"{d.name}\n− {d.baseline}", justify="right", no_wrap=True)
@@ -250,23 +253,24 @@ def _draw(ax, curves: Sequence[Curve], references: Mapping[str, float] | None) -
         is_pass = c.metric.startswith("pass")
         ok = ~np.isnan(c.estimate.mean)
         label = c.name if only_pass else (_header(c) if is_pass else c.name)
-        style = {"linestyle": "-", "linewidth": 1.5, "zorder": 2}
+        style, band = {"linestyle": "-", "linewidth": 1.5, "zorder": 2}, True
         if is_pass and not only_pass:
             style = {"linestyle": "--", "linewidth": 1.8, "zorder": 4, "color": "black"}
-        elif any(_same_values(c, p) for p in passing):
+        elif not is_pass and any(_same_values(c, p) for p in passing):
             # equal to pass@k by construction (the oracle): a wide pale line under the dashed one
-            style = {"linestyle": "-", "linewidth": 6, "alpha": 0.35, "zorder": 1}
-            label = f"{c.name} (= pass@k)"
+            style, band = {"linestyle": "-", "linewidth": 6, "alpha": 0.35, "zorder": 1}, False
+            label = f"{c.name} (= {_header(next(p for p in passing if _same_values(c, p))).split(' ')[0]})"
         line, = ax.plot(c.x[ok], 100 * c.estimate.mean[ok], label=label, **style)
-        ax.fill_between(c.x[ok], 100 * c.estimate.low[ok], 100 * c.estimate.high[ok],
-                        color=line.get_color(), alpha=0.12, linewidth=0)
+        if band:
+            ax.fill_between(c.x[ok], 100 * c.estimate.low[ok], 100 * c.estimate.high[ok],
+                            color=line.get_color(), alpha=0.10, linewidth=0)
     for label, value in (references or {}).items():
         ax.axhline(100 * value, linestyle=":", color="dimgray", linewidth=1)
         ax.annotate(label, (0.01, 100 * value), xycoords=("axes fraction", "data"), fontsize=8, va="bottom")
     x_label = curves[0].x_label
     ax.set_xscale("log")
     ax.set_xlabel(X_TITLES[x_label])
-    ax.set_ylabel("problems solved by the pick (%)" if not only_pass else "pass (%)")
+    ax.set_ylabel("problems solved (%)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, title="shaded: 95% bootstrap interval", title_fontsize=7)
     if only_pass:

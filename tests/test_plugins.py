@@ -198,5 +198,5 @@ def test_budgeted_report_needs_a_cost_for_rankers_without_one(tmp_path):
     assert CountingRanker.cost is None  # a Ranker's default cost is unknown, never a silent zero
     r = CliRunner().invoke(app, args + ["--ranker-cost", "test-counting=0.01"])
     assert r.exit_code == 0, r.output
-    r = CliRunner().invoke(app, args[:5] + ["--no-score-cache"])
+    r = CliRunner().invoke(app, args[:6] + ["--no-score-cache"])
     assert r.exit_code == 0, r.output  # no budget: no cost needed

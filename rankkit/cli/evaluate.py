@@ -145,7 +145,7 @@ def report_command(
     costs, table = parse_ranker_costs(ranker_costs), cost_table(cost_file)
     for i, path in enumerate(dumps):
         bench_name = names[i] if names else split_ext(path)[0]
-        refs = parse_references([r.split("::", 1)[1] for r in references
+        refs = parse_references([r.split("::", 1)[-1] for r in references
                                  if "::" not in r or r.split("::", 1)[0] == bench_name])
         dump = open_dump(path, benchmark or "auto", None, head, check_ids)
         series = resolve_series(dump, rankers, scores[i] if scores else None, lower_is_better, seed,
@@ -191,7 +191,9 @@ def pass_at_k_command(
     curves = compare_generators(dict(zip(names, loaded)), parse_ks(k, all_k, min(max_k(d) for d in loaded)),
                                 budget=budget, generators=generators, cost_table=cost_table(cost_file),
                                 budgets=parse_floats(budgets, "--budgets"), n_boot=n_boot, seed=seed)
-    title = "pass@k" if budget == "none" else f"pass_{budget}"
+    title = ("pass@k by generator" if budget == "none" else
+             f"pass_{budget}@{'t' if budget == 'time' else 'f'} by generator (each sample costs its generator's "
+             f"{'seconds' if budget == 'time' else 'FLOPs'})")
     console.print(curves_table(curves, title=title))
     if output is not None:
         write_table(curves, output, {"dumps": [str(p) for p in dumps], "generators": generators, "budget": budget})
