@@ -15,7 +15,15 @@ from rankkit.cli import app
 from rankkit.dumps import load_dump
 from rankkit.evaluation import score_dump
 from rankkit.paths import data_file
-from rankkit.rankers import ConformanceError, Ranker, check_ranker, make_ranker, parse_ranker_spec, register_ranker
+from rankkit.rankers import (
+    ConformanceError,
+    Ranker,
+    check_ranker,
+    make_ranker,
+    parse_ranker_spec,
+    register_ranker,
+    unregister_ranker,
+)
 from rankkit.score_cache import ScoreCache
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,6 +44,13 @@ class CountingRanker(Ranker):
     def score(self, problem, generations):
         CALLS["n"] += 1
         return np.array([self.scale * len(g) + self.offset for g in generations], dtype=float)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _unregister_test_rankers():
+    """What this module registers is gone when it is done."""
+    yield
+    unregister_ranker("test-counting")
 
 
 # --- specs ------------------------------------------------------------------------------------

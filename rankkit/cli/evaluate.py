@@ -27,10 +27,10 @@ from rankkit.cli.app import (
 )
 from rankkit.evaluation import DEFAULT_TIES, compare_generators, evaluate, max_k, open_dump, resolve_series
 from rankkit.report import curves_table, differences_table, plot_curves, write_report, write_table
-from rankkit.scoring import TIES
+from rankkit.scoring import BUDGET_UNITS, TIES
 from rankkit.score_cache import default_score_cache_dir
 
-BUDGETS = ("none", "flops", "time")
+BUDGETS = ("none", *BUDGET_UNITS)
 TIES_HELP = "stable (tied samples keep dump order) or expected (the exact mean over random tie-breaking)."
 BASELINE_HELP = ("Series the others are compared with by a paired bootstrap: auto (an NLL series if present, "
                  "else random), a series name, or none.")
@@ -136,7 +136,7 @@ def report_command(
 ):
     """Per benchmark: one table and one plot of rank-score@k and rank-score_time@t (or _flops)
     for every ranker, with bootstrap CIs, paired differences, pass@k and reference markers."""
-    choice(budget, ("flops", "time"), "--budget")
+    choice(budget, BUDGET_UNITS, "--budget")
     choice(ties, TIES, "--ties")
     if names and len(names) != len(dumps):
         fail(f"--name given {len(names)} times for {len(dumps)} dumps")
