@@ -614,7 +614,24 @@ def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
         raise DumpError(path, "the dump holds no tasks")
     if problems is not None:
         _attach_problems(path, tasks, problems)
+    sidecar = provenance_path(path)
+    if sidecar.exists():
+        try:
+            metadata["provenance"] = json.loads(sidecar.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise DumpError(sidecar, f"invalid JSON ({e})") from None
     return Dump(tasks, str(path), metadata)
+
+
+def provenance_path(path: str | Path) -> Path:
+    """``DUMP.meta.json``: how a dump was made (model, settings, seeds), kept beside it."""
+    path = Path(path)
+    return path.with_name(path.name + ".meta.json")
+
+
+def _write_provenance(dump: "Dump", path: Path) -> None:
+    if dump.metadata.get("provenance"):
+        provenance_path(path).write_text(json.dumps(dump.metadata["provenance"], indent=1) + "\n", encoding="utf-8")
 
 
 def _repair_all(tasks: Mapping[str, TaskSamples]) -> dict[str, list[int]]:
@@ -683,6 +700,7 @@ def write_released(dump: Dump, path: str | Path) -> None:
             fh.write(("," if t else "") + "\n" + json.dumps(task.task_id) + ": " + json.dumps(body))
         fh.write("\n}\n")
     tmp.replace(path)
+    _write_provenance(dump, path)
 
 
 def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> None:
@@ -698,3 +716,4 @@ def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> N
                 rec.update(_sample_dict(task, i, "passed"))
                 fh.write(json.dumps(rec) + "\n")
     tmp.replace(path)
+    _write_provenance(dump, path)

@@ -17,6 +17,7 @@ from rankkit.cli.app import (
     console,
     err,
     split_ext,
+    UsageError,
 )
 from rankkit.evaluation import open_dump
 
@@ -110,3 +111,103 @@ def score_nll_command(
         err.print(f"wrote {output}")
     else:
         err.print(f"parts in {output}.parts; the last shard to finish writes {output}")
+
+
+@command("generate")
+def generate_command(
+    model: str = typer.Option("smollm2-135m", "--model", help="Hugging Face id or directory, a .gguf file, or smollm2-135m."),
+    benchmark: str = typer.Option(..., "--benchmark", help="humaneval or mbpp."),
+    output: Path = typer.Option(..., "-o", "--output", help="The dump to write (released format, .json or .json.gz)."),
+    split: str = typer.Option("test", "--split", help="MBPP: test (problems 11-510), train, validation, prompt or all; HumanEval: test."),
+    n: int = typer.Option(10, "--n", help="Samples per problem."),
+    temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature (the study: 0.8)."),
+    top_p: float = typer.Option(0.95, "--top-p", help="Nucleus sampling mass (the study: 0.95)."),
+    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", help="Token limit per sample (default: HumanEval 512, MBPP 256)."),
+    greedy: bool = typer.Option(False, "--greedy", help="One greedy sample per problem (the stars of the study's figures)."),
+    seed: int = typer.Option(0, "--seed", help="Seed; each problem's samples use one derived from (seed, task id)."),
+    prompt_style: str = typer.Option("completion", "--prompt-style", help="completion (base models continue the prompt) or chat (the tokenizer's chat template; code from the reply's code block)."),
+    head: Optional[int] = typer.Option(None, "--problems", help="Only the first N problems of the split."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="i/N: every N-th problem from i (default: RANK/WORLD_SIZE of accelerate or torchrun)."),
+    resume: bool = typer.Option(False, "--resume", help="Finish a job whose parts are already on disk."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help="bf16, fp16 or fp32 (default: bf16 where fast, else fp32)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ... (default: cuda:LOCAL_RANK if available)."),
+    max_batch_tokens: int = typer.Option(16384, "--max-batch-tokens", help="Batch size in tokens (prompt + new tokens per sample)."),
+    group: Optional[int] = typer.Option(None, "--group", help="Problems whose samples share batches (default: about 32 samples a group)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+):
+    """Sample new generations for a benchmark into a dump (released format), resumably."""
+    from rankkit.generation import PROMPT_STYLES, TransformersBackend
+    from rankkit.jobs import choose_device, parse_shard
+    from rankkit.jobs.generate import generate_dump
+    from rankkit.rankers.lm_engine import load_model
+    from rankkit.tasks import BENCHMARKS, load_benchmark
+
+    choice(benchmark, BENCHMARKS, "--benchmark")
+    choice(prompt_style, PROMPT_STYLES, "--prompt-style")
+    if benchmark == "humaneval" and split not in ("test", "all"):
+        raise UsageError(f"--split {split!r}: HumanEval has one split, test")
+    if n < 1:
+        raise UsageError(f"--n must be >= 1, got {n}")
+    if head is not None and head < 1:
+        raise UsageError(f"--problems must be >= 1, got {head}")
+    problems = list(load_benchmark(benchmark, **({"split": split} if benchmark == "mbpp" else {})).values())
+    problems = problems[:head] if head else problems
+    shard_pair = parse_shard(shard)
+    m, tok = load_model(model, dtype=dtype, device=choose_device(device))
+    backend = TransformersBackend(m, tok, max_batch_tokens=max_batch_tokens)
+    summary = generate_dump(problems, backend, tok, output, benchmark=benchmark, model=model, n=n,
+                            temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, greedy=greedy,
+                            seed=seed, prompt_style=prompt_style, shard=shard_pair, resume=resume,
+                            group=group, show_progress=not quiet, extra_provenance={"split": split, "dtype": str(m.dtype)})
+    rate = summary["tokens_per_second"]
+    console.print(f"shard {shard_pair[0]}/{shard_pair[1]}: generated {summary['generated_problems']} problems "
+                  f"({summary['skipped_problems']} already done), {summary['generated_tokens']:,} tokens"
+                  + (f" at {rate:,.1f} tokens/s" if rate else ""))
+    err.print(f"wrote {output}" if summary["merged"] else f"parts in {output}.parts; the last shard to finish writes {output}")
+
+
+@command("profile")
+def profile_command(
+    model: str = typer.Option("smollm2-135m", "--model", help="Hugging Face id or directory, a .gguf file, or smollm2-135m."),
+    benchmark: str = typer.Option(..., "--benchmark", help="humaneval or mbpp: whose prompts to time."),
+    output: Path = typer.Option(..., "-o", "--output", help="Cost table JSON to write (merged into when it exists); --cost-table reads it."),
+    dump: Optional[Path] = typer.Option(None, "--dump", help="A dump of this model: its generation lengths set the length timed."),
+    name: Optional[str] = typer.Option(None, "--name", help="The cost entry's name (default: the model spec)."),
+    prompt_style: str = typer.Option("completion", "--prompt-style", help="completion or chat, as the dump was made."),
+    problems: int = typer.Option(4, "--problems", help="How many of the benchmark's prompts to time."),
+    batch_sizes: str = typer.Option("1,4,16", "--batch-sizes", help="Batch sizes to try; the fastest per sample is kept."),
+    max_new_tokens: Optional[int] = typer.Option(None, "--max-new-tokens", help="Token limit of the natural run without --dump."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help="bf16, fp16 or fp32 (default: bf16 where fast, else fp32)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ..."),
+    repeats: int = typer.Option(1, "--repeats", help="Timings per batch size (the fastest counts)."),
+):
+    """Measure seconds and FLOPs per generated and per NLL-scored sample on this machine, as a
+    cost table for --cost-table."""
+    from rankkit.generation import PROMPT_STYLES, TransformersBackend
+    from rankkit.jobs.generate import DEFAULT_MAX_NEW_TOKENS
+    from rankkit.jobs.profile import profile_model, write_profile
+    from rankkit.rankers.lm_engine import NLLEngine, load_model
+    from rankkit.tasks import BENCHMARKS, load_benchmark
+
+    choice(benchmark, BENCHMARKS, "--benchmark")
+    choice(prompt_style, PROMPT_STYLES, "--prompt-style")
+    try:
+        sizes = sorted({int(b) for b in batch_sizes.split(",") if b.strip()})
+    except ValueError:
+        raise UsageError(f"--batch-sizes must list whole numbers, got {batch_sizes!r}") from None
+    if problems < 1 or not sizes or sizes[0] < 1:
+        raise UsageError("--problems and --batch-sizes must be >= 1")
+    loaded = open_dump(dump) if dump is not None else None
+    chosen = list(load_benchmark(benchmark).values())[:problems]
+    m, tok = load_model(model, dtype=dtype, device=device)
+    result = profile_model(name or model, m, tok, TransformersBackend(m, tok), NLLEngine(m, tok), chosen,
+                           benchmark=benchmark, prompt_style=prompt_style, dump=loaded, batch_sizes=sizes,
+                           max_new_tokens=max_new_tokens or DEFAULT_MAX_NEW_TOKENS[benchmark], repeats=repeats)
+    write_profile(result, output)
+    entry = result["models"][name or model]
+    details = result["profile"][name or model]
+    console.print(f"{name or model}: {entry['seconds_per_sample']:.3g} s and {entry['flops_per_sample']:.3g} FLOPs per "
+                  f"generated sample (batch {details['best_batch']}, {details['prompt_tokens_mean']} prompt + "
+                  f"{details['generated_tokens']} generated tokens); {entry['score_seconds_per_sample']:.3g} s and "
+                  f"{entry['score_flops_per_sample']:.3g} FLOPs per scored sample", highlight=False)
+    err.print(f"wrote {output}")

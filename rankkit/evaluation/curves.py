@@ -57,8 +57,8 @@ class Difference:
     @property
     def significant(self) -> np.ndarray:
         low, high = self.estimate.low, self.estimate.high
-        with np.errstate(invalid="ignore"):
-            return (low > 0) | (high < 0)
+        with np.errstate(invalid="ignore"):  # a tolerance: identical curves differ by rounding only
+            return (low > 1e-12) | (high < -1e-12)
 
 
 def paired_difference(curve: Curve, baseline: Curve, n_boot: int = 1000, seed: int = 0) -> Difference:

@@ -1,6 +1,7 @@
 """Rankers: the interface, the registry, and the built-in rankers.
 
 Built in: random, length, oracle (baselines); nll, sum-logprob, reviewer, coder-reviewer (LM);
+generator-nll (the generator's own log-probs, recorded by `rankkit generate`);
 exec-agreement, doctest, codet (execution); self-consistency; ensemble. Plug-ins register with
 ``@register_ranker`` or the ``rankkit.rankers`` entry point; ``check_ranker`` checks one.
 """
@@ -12,6 +13,7 @@ from rankkit.rankers.conformance import ConformanceError, check_ranker
 from rankkit.rankers.doctests import DoctestRanker
 from rankkit.rankers.ensemble import EnsembleRanker
 from rankkit.rankers.exec_agreement import ExecAgreementRanker
+from rankkit.rankers.generator_nll import GeneratorNLLRanker
 from rankkit.rankers.nll import NLLRanker, SumLogprobRanker
 from rankkit.rankers.registry import (
     ENTRY_POINT_GROUP,
@@ -28,7 +30,7 @@ from rankkit.rankers.view import ProblemView, view_for
 
 __all__ = [
     "ENTRY_POINT_GROUP", "FREE", "ProblemView", "unregister_ranker", "view_for", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",
-    "ExecAgreementRanker", "LengthRanker", "NLLRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
+    "ExecAgreementRanker", "GeneratorNLLRanker", "LengthRanker", "NLLRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
     "ReviewerRanker", "SelfConsistencyRanker", "SumLogprobRanker", "available_rankers", "check_ranker", "get_ranker",
     "make_ranker", "oriented", "parse_ranker_spec", "register_ranker",
 ]

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rankkit.errors import InputError
 from rankkit.paths import data_file
 from rankkit.tasks.base import Problem
 
@@ -61,7 +62,7 @@ def canonical_task_id(task_id) -> str:
 def load_mbpp(split: str = "test", shots: int = 3, include_challenge_tests: bool = False) -> dict[str, MBPPProblem]:
     """Problems of one split keyed by task_id ("MBPP/11" ...), with ``shots``-shot prompts."""
     if split not in SPLITS and split != "all":
-        raise ValueError(f"unknown MBPP split {split!r}; choose from {', '.join(SPLITS)} or all")
+        raise InputError(f"unknown MBPP split {split!r}; choose from {', '.join(SPLITS)} or all", param="split")
     rows = _rows()
     prefix = "".join(task_block(rows[i], _normalise_code(rows[i]["code"])) for i in FEW_SHOT_IDS[:shots])
     ids = range(1, 975) if split == "all" else SPLITS[split]

@@ -1,0 +1,269 @@
+"""Sampling N generations of one prompt with a causal LM, fast on the workloads of the study.
+
+The prompt is encoded and run once per problem (per batch it appears in); its KV cache rows
+serve every sample of it. Batches are sized by tokens and may hold several problems' samples
+(prompts left-padded, with an attention mask and per-row positions); a sample that ends (EOS,
+a stop sequence, or the token limit) leaves the batch at once, so no compute goes to it. Each
+sample's random draws come from its own stream, seeded from (problem seed, sample index), so a
+sample does not depend on which others share its batch or when they stop. Per sample the backend records whether it finished, how
+many tokens were generated, and the summed log-probability of the tokens of the kept text
+under the unmodified model distribution (temperature 1, no top-p): the generator's own NLL.
+
+Another backend (vLLM) implements ``GenerationBackend.generate`` with the same contract.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from rankkit.errors import InputError
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    """How to sample: the study's defaults (top-p 0.95, T 0.8); ``greedy`` takes the argmax."""
+
+    max_new_tokens: int = 512
+    temperature: float = 0.8
+    top_p: float = 0.95
+    greedy: bool = False
+    stop_sequences: tuple[str, ...] = ()
+    ignore_eos: bool = False  # run to max_new_tokens (timing a fixed length: ``rankkit profile``)
+
+    def __post_init__(self):
+        if self.max_new_tokens < 1:
+            raise InputError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}", param="max_new_tokens")
+        if not self.greedy and not self.temperature > 0:
+            raise InputError(f"temperature must be > 0 (or sample greedily), got {self.temperature}",
+                             param="temperature")
+        if not 0 < self.top_p <= 1:
+            raise InputError(f"top_p must lie in (0, 1], got {self.top_p}", param="top_p")
+        for s in self.stop_sequences:
+            if not isinstance(s, str) or not s:
+                raise InputError(f"a stop sequence must be a non-empty string, got {s!r}", param="stop_sequences")
+
+
+@dataclass
+class GeneratedSample:
+    """One sample: the text after the prompt (cut before any stop sequence), whether it ended by
+    EOS or a stop sequence (not the token limit), tokens generated (all, for costs), and the
+    summed log-prob of the ``logprob_tokens`` tokens that make up the kept text."""
+
+    text: str
+    finished: bool
+    generated_tokens: int
+    sum_logprob: float
+    logprob_tokens: int
+    stop: str | None = None  # "eos", the stop sequence, or None (token limit)
+    token_ids: list[int] = field(default_factory=list, repr=False)
+
+
+class GenerationBackend(Protocol):
+    """What ``rankkit generate`` needs from a model: ``n`` samples of each prompt, reproducible from
+    each prompt's seed, and counters of the work done (``stats``: forward and generated tokens)."""
+
+    stats: dict
+
+    def generate_many(self, prompts: Sequence[str], n: int, settings: Sequence[SamplingSettings],
+                      seeds: Sequence[int]) -> list[list[GeneratedSample]]:
+        ...
+
+
+def problem_seed(seed: int, task_id: str) -> int:
+    """The seed of one problem's samples: the same whether a run is whole, resumed or sharded."""
+    return (int(seed) * 1_000_003 + zlib.crc32(str(task_id).encode("utf-8"))) % (2**63 - 1)
+
+
+def sample_seed(problem: int, index: int) -> int:
+    """Sample ``index`` of a problem draws from its own stream, seeded from the problem's seed."""
+    return (int(problem) * 7_919 + int(index) * 104_729 + 1) % (2**63 - 1)
+
+
+class TransformersBackend:
+    """Sampling with a transformers causal LM (any model ``load_model`` loads), on CPU or GPU."""
+
+    def __init__(self, model, tokenizer, max_batch_tokens: int = 16384):
+        import torch
+
+        self.model, self.tokenizer, self.torch = model, tokenizer, torch
+        self.device = next(model.parameters()).device
+        self.max_batch_tokens = int(max_batch_tokens)
+        self.eos_ids = self._eos_ids()
+        self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0) or None
+        self.stats = {"forward_tokens": 0, "generated_tokens": 0, "prompt_tokens": 0, "samples": 0}
+        import inspect  # transformers renamed `past_key_values` to `cache` (5.x): use what this one takes
+
+        self.cache_kw = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+    def _eos_ids(self) -> set[int]:
+        ids = set()
+        for source in (getattr(self.model, "generation_config", None), self.model.config, self.tokenizer):
+            value = getattr(source, "eos_token_id", None)
+            if value is None:
+                continue
+            ids.update(value if isinstance(value, (list, tuple, set)) else [value])
+        return {int(i) for i in ids}
+
+    def encode(self, prompt: str) -> list[int]:
+        return list(self.tokenizer(prompt, add_special_tokens=True)["input_ids"])
+
+    def generate(self, prompt: str, n: int, settings: SamplingSettings, seed: int) -> list[GeneratedSample]:
+        return self.generate_many([prompt], n, [settings], [seed])[0]
+
+    def generate_many(self, prompts: Sequence[str], n: int, settings: Sequence[SamplingSettings],
+                      seeds: Sequence[int]) -> list[list[GeneratedSample]]:
+        """``n`` samples of each prompt; prompts share batches (left-padded), each prompt runs once
+        per batch it appears in, and sample i of prompt j draws from sample_seed(seeds[j], i)."""
+        torch = self.torch
+        if n < 1:
+            raise InputError(f"the number of samples must be >= 1, got {n}", param="n")
+        if len({(s.max_new_tokens, s.temperature, s.top_p, s.greedy) for s in settings}) > 1:
+            raise InputError("prompts generated together must share max_new_tokens, temperature, top_p and greedy")
+        encoded = [self.encode(p) for p in prompts]
+        limit = settings[0].max_new_tokens
+        for ids in encoded:
+            if not ids:
+                raise InputError("a prompt encodes to no tokens", param="prompt")
+            if self.context and len(ids) + limit > self.context:
+                raise InputError(f"prompt ({len(ids)} tokens) + max_new_tokens ({limit}) exceed the model's "
+                                 f"context of {self.context} tokens", param="max_new_tokens")
+        # one random stream per sample: a sample's draws depend on nothing else in its batch
+        generators = {(j, i): torch.Generator(device="cpu").manual_seed(sample_seed(seeds[j], i))
+                      for j in range(len(prompts)) for i in range(n)}
+        texts = [self.tokenizer.decode(ids, skip_special_tokens=True) for ids in encoded]
+        rows = [(j, i) for j in range(len(prompts)) for i in range(n)]
+        widest = max(len(ids) for ids in encoded) + limit
+        per_batch = max(1, self.max_batch_tokens // widest)
+        out: list[list[GeneratedSample | None]] = [[None] * n for _ in prompts]
+        for start in range(0, len(rows), per_batch):
+            batch = rows[start:start + per_batch]
+            for (j, i), sample in zip(batch, self._batch(batch, encoded, texts, settings, generators)):
+                out[j][i] = sample
+        self.stats["samples"] += len(rows)
+        return out  # type: ignore[return-value]
+
+    def _prefill(self, prompt_ids: list[list[int]]):
+        """One left-padded forward over the batch's distinct prompts: (cache, last logits, mask)."""
+        torch = self.torch
+        width = max(len(ids) for ids in prompt_ids)
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        x = torch.full((len(prompt_ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(prompt_ids), width), dtype=torch.long)
+        for r, ids in enumerate(prompt_ids):
+            x[r, width - len(ids):] = torch.tensor(ids)
+            mask[r, width - len(ids):] = 1
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        x, mask, positions = x.to(self.device), mask.to(self.device), positions.to(self.device)
+        with torch.no_grad():
+            out = self.model(input_ids=x, attention_mask=mask, position_ids=positions, use_cache=True,
+                             logits_to_keep=1)
+        self.stats["forward_tokens"] += int(mask.sum())
+        self.stats["prompt_tokens"] += int(mask.sum())
+        cache = getattr(out, "cache", None) or out.past_key_values
+        return cache, out.logits[:, -1, :].float(), mask
+
+    def _batch(self, batch, encoded, texts, settings, generators):
+        torch = self.torch
+        from transformers import DynamicCache
+
+        def select(cache, index):
+            return DynamicCache(ddp_cache_data=[(layer.keys.index_select(0, index), layer.values.index_select(0, index))
+                                                for layer in cache.layers], config=self.model.config)
+
+        problems = sorted({j for j, _ in batch})
+        cache, first_logits, prompt_mask = self._prefill([encoded[j] for j in problems])
+        row_of = torch.tensor([problems.index(j) for j, _ in batch], device=self.device)
+        cache, logits, mask = select(cache, row_of), first_logits.index_select(0, row_of), prompt_mask.index_select(0, row_of)
+        positions = mask.sum(dim=1, keepdim=True)  # the next token's position, per row
+        owner = [j for j, _ in batch]
+        limit = settings[0].max_new_tokens
+        alive = list(range(len(batch)))  # batch row -> sample (index into batch)
+        tokens: list[list[int]] = [[] for _ in batch]
+        logprobs: list[list[float]] = [[] for _ in batch]
+        results: list[GeneratedSample | None] = [None] * len(batch)
+        checked = [0] * len(batch)  # characters of each sample's text already searched for stops
+        for step in range(limit):
+            chosen, chosen_lp = self._pick(logits, settings[0], [generators[batch[s]] for s in alive])
+            keep_rows = []
+            for row, sample in enumerate(alive):
+                j, token = owner[sample], int(chosen[row])
+                self.stats["generated_tokens"] += 1
+                if token in self.eos_ids and not settings[j].ignore_eos:
+                    results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
+                                                   len(tokens[sample]) + 1, None, "eos")
+                    continue
+                tokens[sample].append(token)
+                logprobs[sample].append(float(chosen_lp[row]))
+                stops = settings[j].stop_sequences
+                if stops:
+                    text = self._text(encoded[j], texts[j], tokens[sample])
+                    start = max(0, checked[sample] - max(len(st) for st in stops) + 1)
+                    hits = [(text.find(st, start), st) for st in stops if text.find(st, start) >= 0]
+                    checked[sample] = len(text)
+                    if hits:
+                        cut, stop = min(hits)
+                        results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
+                                                       len(tokens[sample]), cut, stop, text)
+                        continue
+                keep_rows.append(row)
+            alive = [alive[r] for r in keep_rows]
+            if not alive or step == limit - 1:
+                break
+            if len(keep_rows) < len(chosen):
+                index = torch.tensor(keep_rows, device=self.device)
+                cache, mask, positions = select(cache, index), mask.index_select(0, index), positions.index_select(0, index)
+            mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=self.device)], dim=1)
+            step_ids = torch.tensor([[tokens[s][-1]] for s in alive], device=self.device)
+            with torch.no_grad():
+                out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=positions, use_cache=True,
+                                 **{self.cache_kw: cache})
+            cache = getattr(out, "cache", None) or out.past_key_values
+            logits = out.logits[:, -1, :].float()
+            positions = positions + 1
+            self.stats["forward_tokens"] += len(alive)
+        for sample in alive:  # the token limit: unfinished
+            j = owner[sample]
+            results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
+                                           len(tokens[sample]), None, None)
+        return results
+
+    def _pick(self, logits, settings: SamplingSettings, generators):
+        """(tokens, their log-prob at temperature 1 without top-p) for each row; row r's uniform
+        draw comes from ``generators[r]`` (its sample's own stream)."""
+        torch = self.torch
+        logp = torch.log_softmax(logits, dim=-1)
+        if settings.greedy:
+            chosen = logp.argmax(dim=-1)
+        else:
+            probs = torch.softmax(logits / settings.temperature, dim=-1)
+            sorted_p, order = probs.sort(dim=-1, descending=True)
+            before = sorted_p.cumsum(dim=-1) - sorted_p
+            sorted_p = torch.where(before < settings.top_p, sorted_p, torch.zeros_like(sorted_p))
+            cdf = sorted_p.cumsum(dim=-1)
+            u = torch.cat([torch.rand((1, 1), generator=g) for g in generators]).to(cdf.device) * cdf[:, -1:]
+            pos = torch.searchsorted(cdf, u).clamp(max=cdf.shape[-1] - 1)
+            chosen = order.gather(1, pos)[:, 0]
+        return chosen.cpu().numpy(), logp.gather(1, chosen[:, None])[:, 0].double().cpu().numpy()
+
+    def _text(self, ids, prompt_text, generated) -> str:
+        """The generation's text as the tokenizer decodes it after the prompt (so a tokenizer that
+        drops a leading space at the start of a sequence does not drop it here)."""
+        full = self.tokenizer.decode(ids + generated, skip_special_tokens=True)
+        if full.startswith(prompt_text):
+            return full[len(prompt_text):]
+        return self.tokenizer.decode(generated, skip_special_tokens=True)
+
+    def _finish(self, ids, prompt_text, generated, logprobs, n_generated, cut, stop, text=None) -> GeneratedSample:
+        text = self._text(ids, prompt_text, generated) if text is None else text
+        kept = len(generated)
+        if cut is not None:
+            text = text[:cut]
+            # the tokens whose text lies wholly before the stop sequence carry the kept text's log-prob
+            while kept > 0 and len(self._text(ids, prompt_text, generated[:kept])) > cut:
+                kept -= 1
+        return GeneratedSample(text, stop is not None, n_generated, float(np.sum(logprobs[:kept])), kept,
+                               stop, list(generated))

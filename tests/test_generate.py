@@ -1,0 +1,261 @@
+"""rankkit generate / profile and the generator-nll ranker, on tiny random Llamas (real SmolLM2
+tokenizer) against plain references, and once end to end with the packaged SmolLM2."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from rankkit.cli import app
+from rankkit.dumps import load_dump
+from rankkit.generation import SamplingSettings, TransformersBackend, build_input, extract_code
+from rankkit.generation.backend import problem_seed
+from rankkit.jobs.generate import generate_dump
+from rankkit.rankers.lm_engine import plain_scores
+from rankkit.tasks import Problem
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def long_tiny(tmp_path_factory):
+    """A random 2-layer Llama with SmolLM2's tokenizer and a 2k context (benchmark prompts fit)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from rankkit.rankers.lm_engine import smollm2_gguf_path
+
+    path = smollm2_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+    torch.manual_seed(1)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                         tie_word_embeddings=True, eos_token_id=tokenizer.eos_token_id)
+    model = LlamaForCausalLM(config).eval()
+    directory = tmp_path_factory.mktemp("tiny-long")
+    model.save_pretrained(directory)
+    tokenizer.save_pretrained(directory)
+    return model, tokenizer, directory
+
+
+def plain_greedy(model, tokenizer, prompt, steps):
+    """The reference: a full forward pass over prompt + tokens so far, argmax, no cache."""
+    import torch
+
+    ids = list(tokenizer(prompt)["input_ids"])
+    out = []
+    for _ in range(steps):
+        with torch.no_grad():
+            logits = model(torch.tensor([ids + out])).logits[0, -1]
+        out.append(int(logits.argmax()))
+    return out
+
+
+def problem(task_id, prompt, stops=()):
+    return Problem(task_id, prompt, "", tuple(stops))
+
+
+PROMPTS = ["def add(a, b):\n", "import math\n\n\ndef area(radius):\n    \"\"\"Area of a circle.\"\"\"\n"]
+
+
+def test_cached_batched_greedy_equals_a_plain_loop_even_with_prompts_padded_together(long_tiny):
+    model, tokenizer, _ = long_tiny
+    backend = TransformersBackend(model, tokenizer)
+    settings = SamplingSettings(12, greedy=True, ignore_eos=True)
+    together = backend.generate_many(PROMPTS, 2, [settings, settings], [0, 1])
+    for prompt, samples in zip(PROMPTS, together):
+        ref = plain_greedy(model, tokenizer, prompt, 12)
+        assert samples[0].token_ids == ref and samples[1].token_ids == ref
+        assert samples[0].generated_tokens == 12 and not samples[0].finished
+    assert backend.stats["prompt_tokens"] == sum(len(tokenizer(p)["input_ids"]) for p in PROMPTS)  # once each
+
+
+def test_recorded_logprob_equals_score_nll_and_generator_nll_ranker_reads_it(long_tiny, tmp_path):
+    from rankkit.rankers import make_ranker
+    from rankkit.rankers.view import ProblemView
+
+    model, tokenizer, directory = long_tiny
+    backend = TransformersBackend(model, tokenizer)
+    samples = backend.generate(PROMPTS[1], 24, SamplingSettings(20, temperature=1.0, top_p=1.0), seed=3)
+    same = [s for s in samples
+            if list(tokenizer(PROMPTS[1] + s.text)["input_ids"]) == list(tokenizer(PROMPTS[1])["input_ids"]) + s.token_ids]
+    assert len(same) >= 3
+    plain = plain_scores(model, tokenizer, PROMPTS[1], [s.text for s in same])
+    for s, p in zip(same, plain):
+        assert s.logprob_tokens == p.num_tokens
+        assert s.sum_logprob == pytest.approx(p.sum_logprob, abs=1e-4)
+    out = tmp_path / "d.json"
+    generate_dump([problem("T/0", PROMPTS[1])], backend, tokenizer, out, benchmark="humaneval", model="tiny", n=6,
+                  temperature=1.0, top_p=1.0, max_new_tokens=20, seed=0, show_progress=False)
+    task = load_dump(out)["T/0"]
+    gen_nll = make_ranker("generator-nll").score(ProblemView(task), task.generations)
+    nll = make_ranker(f"nll:{directory},dtype=fp32,device=cpu").score(task, task.generations)
+    again = backend.generate(PROMPTS[1], 6, SamplingSettings(20, temperature=1.0, top_p=1.0), problem_seed(0, "T/0"))
+    assert [s.text for s in again] == task.generations  # the job's samples, with their token ids
+    checked = 0
+    for i, s in enumerate(again):
+        if list(tokenizer(PROMPTS[1] + s.text)["input_ids"]) == list(tokenizer(PROMPTS[1])["input_ids"]) + s.token_ids:
+            assert gen_nll[i] == pytest.approx(nll[i], abs=1e-4)
+            checked += 1
+    assert checked >= 1
+
+
+def test_stop_sequences_apply_to_each_sample_and_cut_the_text(long_tiny):
+    model, tokenizer, _ = long_tiny
+    backend = TransformersBackend(model, tokenizer)
+    free = backend.generate(PROMPTS[0], 8, SamplingSettings(24, temperature=1.5, top_p=1.0, ignore_eos=True), seed=5)
+    # a stop string that some samples produce: a piece of one sample's text
+    stop = next(s.text[3:5] for s in free if len(s.text) > 6 and s.text[3:5].strip())
+    cut = backend.generate(PROMPTS[0], 8, SamplingSettings(24, temperature=1.5, top_p=1.0, ignore_eos=True,
+                                                           stop_sequences=(stop,)), seed=5)
+    for f, c in zip(free, cut):
+        if stop in f.text:
+            assert c.finished and c.stop == stop and c.text == f.text[: f.text.index(stop)]
+            assert c.logprob_tokens <= c.generated_tokens <= f.generated_tokens
+        else:
+            assert c.text == f.text and not c.finished and c.stop is None
+
+
+def test_sampling_is_seeded_and_tiny_top_p_is_greedy(long_tiny):
+    model, tokenizer, _ = long_tiny
+    backend = TransformersBackend(model, tokenizer)
+    s = SamplingSettings(10, temperature=0.8, top_p=0.95, ignore_eos=True)
+    a, b, c = (backend.generate(PROMPTS[0], 4, s, seed) for seed in (7, 7, 8))
+    assert [x.token_ids for x in a] == [x.token_ids for x in b] != [x.token_ids for x in c]
+    nucleus = backend.generate(PROMPTS[0], 2, SamplingSettings(10, temperature=1.0, top_p=1e-9, ignore_eos=True), 1)
+    greedy = backend.generate(PROMPTS[0], 1, SamplingSettings(10, greedy=True, ignore_eos=True), 1)
+    assert nucleus[0].token_ids == nucleus[1].token_ids == greedy[0].token_ids
+    assert problem_seed(0, "T/1") == problem_seed(0, "T/1") != problem_seed(0, "T/2")
+
+
+def test_one_piece_sharded_and_resumed_runs_give_the_same_dump(long_tiny, tmp_path):
+    model, tokenizer, _ = long_tiny
+    problems = [problem(f"T/{i}", PROMPTS[i % 2] + f"# {i}\n") for i in range(5)]
+    kw = dict(benchmark="humaneval", model="tiny", n=3, max_new_tokens=10, seed=11, group=2, show_progress=False)
+    whole = tmp_path / "whole.json"
+    generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, whole, **kw)
+    sharded = tmp_path / "sharded.json"
+    first = generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, sharded, shard=(0, 2), **kw)
+    assert not first["merged"] and not sharded.exists()
+    generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, sharded, shard=(1, 2), **kw)
+    resumed = tmp_path / "resumed.json"
+    generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, **kw)
+    resumed.unlink()
+    (tmp_path / "resumed.json.parts" / "task-000003.jsonl").unlink()  # a problem lost in a kill
+    again = generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, resume=True, **kw)
+    assert again["generated_problems"] == 1
+    texts = [json.loads(p.read_text()) for p in (whole, sharded, resumed)]
+    assert texts[0] == texts[1] == texts[2]
+    dump = load_dump(whole)
+    assert [len(t) for t in dump] == [3] * 5 and dump.metadata["provenance"]["seed"] == 11
+    assert set(dump["T/0"].fields) >= {"generated_tokens", "sum_logprob", "logprob_tokens"}
+
+
+def test_chat_style_takes_the_code_block_and_runs_as_a_whole_function():
+    assert extract_code("Sure!\n```python\ndef f(x):\n    return x\n```\nDone") == "def f(x):\n    return x\n"
+    assert extract_code("```\ndef f():\n    pass") == "def f():\n    pass\n"
+    assert extract_code("def g():\n    return 1\n") == "def g():\n    return 1\n"
+    from rankkit.execution import execute_dump
+    from rankkit.dumps import Dump, TaskSamples
+    from rankkit.tasks import load_humaneval, load_mbpp
+
+    he, mb = load_humaneval()["HumanEval/2"], load_mbpp()["MBPP/11"]
+    whole_he = "def truncate_number(number: float) -> float:\n    return number % 1.0\n"
+    whole_mb = mb.reference_solution
+    for bench, task, text in (("humaneval", he, whole_he), ("mbpp", mb, whole_mb)):
+        dump = Dump({task.task_id: TaskSamples(task.task_id, task.prompt, [text], np.array([-1], dtype=np.int8))}, "m")
+        assert execute_dump(dump, bench, cache=False, show_progress=False).labelled[task.task_id].labels[0] == 1
+
+
+def test_chat_prompt_uses_the_template_and_benchmark_text(long_tiny):
+    _, tokenizer, _ = long_tiny
+    from rankkit.tasks import load_mbpp
+
+    mb = load_mbpp()["MBPP/11"]
+    text, stops = build_input(mb, "chat", tokenizer, "mbpp")
+    assert mb.metadata["text"].strip() in text and mb.metadata["test_list"][0] in text and "<|im_start|>" in text
+    assert "[BEGIN]" not in text and stops
+    assert build_input(mb, "completion", tokenizer, "mbpp") == (mb.prompt, mb.stop_sequences)
+
+
+@pytest.mark.parametrize("args,match", [
+    (["--benchmark", "apps"], "--benchmark must be one of"),
+    (["--benchmark", "mbpp", "--split", "nope"], "unknown MBPP split"),
+    (["--benchmark", "humaneval", "--split", "train"], "HumanEval has one split"),
+    (["--benchmark", "humaneval", "--n", "0"], "--n must be >= 1"),
+    (["--benchmark", "humaneval", "--model", "/no/such/model"], "model directory not found"),
+    (["--benchmark", "humaneval", "--model", "/no/such/model.gguf"], "model file not found"),
+    (["--benchmark", "humaneval", "--prompt-style", "poem"], "--prompt-style must be one of"),
+])
+def test_generate_bad_input_is_a_clear_error(args, match, tmp_path):
+    r = runner.invoke(app, ["generate", *args, "-o", str(tmp_path / "d.json")])
+    assert r.exit_code == 2 and match in " ".join(r.output.split()) and "Traceback" not in r.output, r.output
+
+
+def test_kill_9_then_resume_loses_and_repeats_nothing(long_tiny, tmp_path):
+    _, _, directory = long_tiny
+    cmd = [sys.executable, "-m", "rankkit", "generate", "--model", str(directory), "--benchmark", "mbpp",
+           "--prompt-style", "chat", "--n", "2", "--problems", "6", "--max-new-tokens", "48", "--group", "1",
+           "--dtype", "fp32", "--device", "cpu", "--quiet"]
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    whole = tmp_path / "whole.json"
+    subprocess.run(cmd + ["-o", str(whole)], check=True, capture_output=True, env=env, timeout=600)
+    killed = tmp_path / "killed.json"
+    proc = subprocess.Popen(cmd + ["-o", str(killed)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parts = tmp_path / "killed.json.parts"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(parts.glob("task-*.jsonl"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not killed.exists()
+    done = len(list(parts.glob("task-*.jsonl")))
+    assert 2 <= done < 6
+    r = subprocess.run(cmd + ["-o", str(killed), "--resume"], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert f"({done} already done)" in r.stdout
+    assert json.loads(killed.read_text()) == json.loads(whole.read_text())
+
+
+def test_profile_writes_a_cost_table_that_cost_table_reads(long_tiny, tmp_path):
+    from rankkit.costs import load_cost_table
+    from rankkit.jobs.profile import profile_model, write_profile
+    from rankkit.rankers.lm_engine import NLLEngine
+
+    model, tokenizer, _ = long_tiny
+    problems = [problem("T/0", PROMPTS[0]), problem("T/1", PROMPTS[1])]
+    result = profile_model("tiny", model, tokenizer, TransformersBackend(model, tokenizer), NLLEngine(model, tokenizer),
+                           problems, benchmark="humaneval", batch_sizes=(1, 4), max_new_tokens=16)
+    out = tmp_path / "costs.json"
+    write_profile(result, out)
+    entry = load_cost_table(out)["tiny"]
+    assert entry.seconds_per_sample > 0 and entry.score_seconds_per_sample > 0
+    details = json.loads(out.read_text())["profile"]["tiny"]
+    dense = sum(p.numel() for n, p in model.named_parameters() if "embed" not in n)
+    tokens = details["prompt_tokens_mean"] + details["generated_tokens"]
+    for flops in (entry.flops_per_sample, entry.score_flops_per_sample):  # 2 x params x tokens, plus head/attention
+        assert 2 * dense * tokens < flops < 2 * dense * tokens + 2 * 64 * 49152 * tokens + 4 * 2 * 64 * tokens ** 2
+    assert details["best_batch"] in (1, 4) and details["generated_tokens"] >= 1 and details["hardware"]["cpu_count"]
+
+
+@pytest.mark.slow
+def test_smollm2_generate_execute_rank_end_to_end(tmp_path):
+    """The packaged SmolLM2: chat-style greedy on two HumanEval problems, labelled, ranked."""
+    out = tmp_path / "he.json"
+    r = runner.invoke(app, ["generate", "--benchmark", "humaneval", "--prompt-style", "chat", "--greedy",
+                            "--problems", "2", "--max-new-tokens", "96", "-o", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    dump = load_dump(out)
+    assert len(dump) == 2 and all("def " in t.generations[0] for t in dump)
+    r = runner.invoke(app, ["execute", str(out), "--benchmark", "humaneval", "--no-cache", "--quiet"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["rank-score", str(tmp_path / "he.labelled.json"), "--ranker", "generator-nll",
+                            "--k", "1", "--no-score-cache"])
+    assert r.exit_code == 0, r.output
