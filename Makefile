@@ -6,7 +6,7 @@ TORCH ?= torch==2.13.0
 PY := $(VENV)/bin/python
 DEMO_DUMP := data/humaneval_codegen16b_codet.json.gz
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test bench dumps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: install
 	$(PY) bench/execute_speed.py
 	$(PY) bench/nll_speed.py
 	$(PY) bench/ranker_comparison.py
+	$(PY) bench/generate_speed.py
+	$(PY) bench/section4.py
+
+dumps: install  # the bundled SmolLM2 dumps (hours on a 2-core CPU; resumable: run it again after a kill)
+	scripts/make_smollm2_dumps.sh
 
 clean:
 	rm -rf $(VENV) out

@@ -421,3 +421,16 @@ def test_rank_score_and_report_share_one_tie_default(tmp_path):
     a = pick(json.loads((tmp_path / "a.json").read_text())["rows"])
     b = pick(json.loads((tmp_path / "rep" / "he.json").read_text())["rows"])
     assert a == b and len(a) == 3
+
+
+def test_a_greedy_dump_gives_a_reference_marker_and_plain_labels_work_too(tmp_path, write_json):
+    from conftest import released_obj
+
+    greedy = write_json("greedy.json", released_obj([("HumanEval/0", "p", [(100.0, "    return 1\n")]),
+                                                      ("HumanEval/1", "p", [(0.0, "    return 2\n")])]))
+    r = runner.invoke(app, ["report", DEMO, "--problems", "3", "--ranker", "length", "--generator", "codellama-7b",
+                            "--k", "1,10", "--bootstrap", "20", "--no-score-cache", "--out-dir", str(tmp_path / "rep"),
+                            "--name", "he", "--reference", f"SmolLM2 greedy={greedy}", "--reference", "other=12.5"])
+    assert r.exit_code == 0, r.output
+    md = (tmp_path / "rep" / "he.md").read_text()
+    assert "SmolLM2 greedy = 50.0%" in md and "other = 12.5%" in md

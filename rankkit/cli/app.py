@@ -127,15 +127,22 @@ def parse_floats(text: Optional[str], flag: str) -> Optional[np.ndarray]:
 
 
 def parse_references(items: List[str]) -> dict[str, float]:
+    """LABEL=PERCENT, or LABEL=DUMP: the pass@1 of a labelled (e.g. greedy) dump."""
     out = {}
     for item in items:
         label, sep, value = item.rpartition("=")
         try:
             out[label] = float(value) / 100
         except ValueError:
-            label = ""
+            if label and Path(value).is_file():
+                from rankkit.evaluation import reference_pass_at_1
+
+                out[label] = reference_pass_at_1(value)
+            else:
+                label = ""
         if not sep or not label:
-            fail(f"--reference takes LABEL=PERCENT (e.g. 'CodeLlama-70B greedy=65.2'), got {item!r}")
+            fail(f"--reference takes LABEL=PERCENT (e.g. 'CodeLlama-70B greedy=65.2') or LABEL=DUMP (a labelled "
+                 f"greedy dump), got {item!r}")
     return out
 
 

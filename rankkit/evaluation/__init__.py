@@ -9,6 +9,7 @@ from rankkit.evaluation.core import (
     evaluate,
     is_nll_series,
     open_dump,
+    reference_pass_at_1,
     resolve_series,
 )
 from rankkit.evaluation.curves import (
@@ -29,6 +30,6 @@ from rankkit.evaluation.live import RankerFailure, Scores, cross_fit_scores, fol
 __all__ = [
     "DEFAULT_KS", "DEFAULT_TIES", "compare_generators", "Curve", "Difference", "RankerFailure", "Report", "Scores", "check_ks",
     "cross_fit_scores", "default_ks", "evaluate", "fold_of", "is_nll_series", "max_k", "open_dump",
-    "paired_difference", "pass_budget_curve", "pass_curve", "rank_score_budget_curve", "rank_score_curve",
+    "paired_difference", "reference_pass_at_1", "pass_budget_curve", "pass_curve", "rank_score_budget_curve", "rank_score_curve",
     "ranked_labels", "resolve_series", "score_dump",
 ]

@@ -266,3 +266,10 @@ def compare_generators(dumps: Mapping[str, Dump], ks: Sequence[int] | None = Non
             else np.unique(np.concatenate([ks * c for c in costs])))
     return [pass_budget_curve(d, grid, budget, c, name, n_boot, seed)
             for (name, d), c in zip(dumps.items(), costs)]
+
+
+def reference_pass_at_1(path: str | Path) -> float:
+    """pass@1 of a labelled dump, e.g. a greedy one (one sample per problem): a reference line."""
+    dump = open_dump(path)
+    n, c = dump.counts()
+    return float(np.mean(c / n))
