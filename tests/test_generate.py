@@ -193,9 +193,12 @@ def test_chat_prompt_uses_the_template_and_benchmark_text(long_tiny):
     (["--benchmark", "humaneval", "--model", "/no/such/model"], "model directory not found"),
     (["--benchmark", "humaneval", "--model", "/no/such/model.gguf"], "model file not found"),
     (["--benchmark", "humaneval", "--prompt-style", "poem"], "--prompt-style must be one of"),
+    (["--benchmark", "humaneval", "--stop", "", "--model", "{tiny}"], "a stop sequence must be a non-empty string"),
+    (["--benchmark", "humaneval", "--top-p", "0", "--model", "{tiny}"], "top_p must lie in (0, 1], got 0.0 (give --top-p)"),
 ])
-def test_generate_bad_input_is_a_clear_error(args, match, tmp_path):
-    r = runner.invoke(app, ["generate", *args, "-o", str(tmp_path / "d.json")])
+def test_generate_bad_input_is_a_clear_error(args, match, tmp_path, long_tiny):
+    args = [a.replace("{tiny}", str(long_tiny[2])) for a in args]
+    r = runner.invoke(app, ["generate", *args, "-o", str(tmp_path / "d.json"), "--problems", "1", "--dtype", "fp32"])
     assert r.exit_code == 2 and match in " ".join(r.output.split()) and "Traceback" not in r.output, r.output
 
 

@@ -26,7 +26,9 @@ FLAGS = {
     "ranker_costs": "--ranker-cost", "cost_table": "--cost-table", "ties": "--ties",
     "discard_unfinished": "--discard-unfinished", "benchmark": "--benchmark", "head": "--problems",
     "rankers": "--ranker", "baseline": "--baseline", "model": "--model", "dtype": "--dtype", "shard": "--shard",
-    "resume": "--resume", "output": "-o", "folds": "--folds", "scores": "--scores",
+    "resume": "--resume", "output": "-o", "folds": "--folds", "scores": "--scores", "stop_sequences": "--stop",
+    "n": "--n", "max_new_tokens": "--max-new-tokens", "temperature": "--temperature", "top_p": "--top-p",
+    "prompt_style": "--prompt-style", "split": "--split", "group": "--group",
 }
 
 

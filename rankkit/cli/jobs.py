@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -133,6 +133,7 @@ def generate_command(
     device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ... (default: cuda:LOCAL_RANK if available)."),
     max_batch_tokens: int = typer.Option(16384, "--max-batch-tokens", help="Batch size in tokens (prompt + new tokens per sample)."),
     group: Optional[int] = typer.Option(None, "--group", help="Problems whose samples share batches (default: about 32 samples a group)."),
+    stops: List[str] = typer.Option([], "--stop", help="Another stop sequence, added to the benchmark's (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
 ):
     """Sample new generations for a benchmark into a dump (released format), resumably."""
@@ -150,6 +151,9 @@ def generate_command(
         raise UsageError(f"--n must be >= 1, got {n}")
     if head is not None and head < 1:
         raise UsageError(f"--problems must be >= 1, got {head}")
+    from rankkit.generation import SamplingSettings
+
+    SamplingSettings(max_new_tokens or 1, temperature, top_p, greedy, tuple(stops))  # bad values: before loading
     problems = list(load_benchmark(benchmark, **({"split": split} if benchmark == "mbpp" else {})).values())
     problems = problems[:head] if head else problems
     shard_pair = parse_shard(shard)
@@ -158,7 +162,7 @@ def generate_command(
     summary = generate_dump(problems, backend, tok, output, benchmark=benchmark, model=model, n=n,
                             temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, greedy=greedy,
                             seed=seed, prompt_style=prompt_style, shard=shard_pair, resume=resume,
-                            group=group, show_progress=not quiet, extra_provenance={"split": split, "dtype": str(m.dtype)})
+                            group=group, stop_sequences=stops, show_progress=not quiet, extra_provenance={"split": split, "dtype": str(m.dtype)})
     rate = summary["tokens_per_second"]
     console.print(f"shard {shard_pair[0]}/{shard_pair[1]}: generated {summary['generated_problems']} problems "
                   f"({summary['skipped_problems']} already done), {summary['generated_tokens']:,} tokens"

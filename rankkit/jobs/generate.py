@@ -32,7 +32,8 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
                   benchmark: str, model: str, n: int = 10, temperature: float = 0.8, top_p: float = 0.95,
                   max_new_tokens: int | None = None, greedy: bool = False, seed: int = 0,
                   prompt_style: str = "completion", shard: tuple[int, int] = (0, 1), resume: bool = False,
-                  group: int | None = None, show_progress: bool = True, extra_provenance: dict | None = None) -> dict:
+                  group: int | None = None, stop_sequences: Sequence[str] = (), show_progress: bool = True,
+                  extra_provenance: dict | None = None) -> dict:
     """Sample ``n`` generations (1 when ``greedy``) for each of ``problems`` (benchmark Problems)
     into OUTPUT.parts/, then merge if every part is there. Returns a summary.
 
@@ -48,7 +49,9 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
         raise InputError("no problems to generate for", param="problems")
     max_new_tokens = max_new_tokens or DEFAULT_MAX_NEW_TOKENS[benchmark]
     inputs = [build_input(p, prompt_style, tokenizer, benchmark) for p in problems]
-    settings = [SamplingSettings(max_new_tokens, temperature, top_p, greedy, stops) for _, stops in inputs]
+    extra = tuple(stop_sequences)  # the user's, added to each prompt's own
+    settings = [SamplingSettings(max_new_tokens, temperature, top_p, greedy, tuple(dict.fromkeys(stops + extra)))
+                for _, stops in inputs]
     provenance = {
         "generator": model, "benchmark": benchmark, "prompt_style": prompt_style, "samples_per_problem": n,
         "greedy": greedy, "temperature": None if greedy else temperature, "top_p": None if greedy else top_p,
