@@ -3,7 +3,7 @@ HumanEval dump (costs measured by `rankkit profile`) against the bundled CodeGen
 from its public configuration), as pass@k and pass_flops@f; then the whole pipeline on the
 SmolLM2 MBPP dump: generate -> execute -> score-nll -> rank-score.
 
-    python bench/section4.py [--bootstrap 1000]
+    python bench/section4.py [--bootstrap 1000]   (score-nll output is cached in out/section4/)
 """
 
 from __future__ import annotations
