@@ -253,3 +253,23 @@ def test_torchrun_two_processes_shard_and_merge_like_one(tmp_path, tiny_model_di
     rows = lambda name: sorted((r["task_id"], r["sample_index"], round(r["mean_nll"], 5))
                                for r in map(json.loads, (tmp_path / name).read_text().splitlines()))
     assert rows("two.jsonl") == rows("one.jsonl") and len(rows("one.jsonl")) == 42
+
+
+def test_score_job_records_its_measured_cost_for_budgeted_reports(tmp_path, tiny):
+    from rankkit.evaluation import evaluate, resolve_series
+    from rankkit.jobs import score_dump_nll
+    from rankkit.scores import read_scores
+
+    model, tokenizer = tiny
+    tasks = {f"T/{i}": TaskSamples(f"T/{i}", PROMPT, GENERATIONS[:4], np.array([1, 0, 0, 1], dtype=np.int8))
+             for i in range(2)}
+    dump = Dump(tasks, "mem")
+    out = tmp_path / "s.parquet"
+    score_dump_nll(dump, "tiny", out, engine=NLLEngine(model, tokenizer), show_progress=False)
+    table = read_scores(out, dump)
+    cost = table.costs["mean_nll"]
+    params = sum(p.numel() for p in model.parameters())
+    assert cost.seconds_per_sample > 0 and cost.flops_per_sample >= 2 * params  # at least one token each
+    report = evaluate(dump, resolve_series(dump, ["mean_nll"], scores=table), [1, 2], budget="flops",
+                      generator="codellama-7b", n_boot=10)
+    assert report.ranker_costs["mean_nll"] == cost.flops_per_sample
