@@ -13,14 +13,9 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    from rankkit.jobs.profile import cpu_model
+
+    cpu = cpu_model()
     mem = ""
     try:
         kb = int(open("/proc/meminfo").readline().split()[1])

@@ -258,12 +258,13 @@ def _draw(ax, curves: Sequence[Curve], references: Mapping[str, float] | None) -
         ok = ~np.isnan(c.estimate.mean)
         label = c.name if only_pass else (_header(c) if is_pass else c.name)
         style, band = {"linestyle": "-", "linewidth": 1.5, "zorder": 2}, True
+        twin = None if is_pass else next((p for p in passing if _same_values(c, p)), None)
         if is_pass and not only_pass:
             style = {"linestyle": "--", "linewidth": 1.8, "zorder": 4, "color": "black"}
-        elif not is_pass and any(_same_values(c, p) for p in passing):
+        elif twin is not None:
             # equal to pass@k by construction (the oracle): a wide pale line under the dashed one
             style, band = {"linestyle": "-", "linewidth": 6, "alpha": 0.35, "zorder": 1}, False
-            label = f"{c.name} (= {_header(next(p for p in passing if _same_values(c, p))).split(' ')[0]})"
+            label = f"{c.name} (= {_header(twin).split(' ')[0]})"
         line, = ax.plot(c.x[ok], 100 * c.estimate.mean[ok], label=label, **style)
         if band:
             ax.fill_between(c.x[ok], 100 * c.estimate.low[ok], 100 * c.estimate.high[ok],

@@ -133,6 +133,20 @@ class Report:
         return [d for d in self.differences if d.x_label == x_label]
 
 
+def _budget_unit(budget: str | None) -> str | None:
+    """None for no budget ('none' and '' too), else a checked unit."""
+    if budget in (None, "none", ""):
+        return None
+    if budget not in BUDGET_UNITS:
+        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
+    return budget
+
+
+def _with_paper_costs(cost_table: Mapping[str, ModelCost] | None) -> dict[str, ModelCost]:
+    """The paper's Table 1 with the user's entries added (theirs win)."""
+    return {**PAPER_COSTS, **(cost_table or {})}
+
+
 def _generator_cost(generator, table: Mapping[str, ModelCost], unit: str) -> tuple[str, float, str]:
     if generator is None:
         raise CostError(f"a {unit} budget needs the cost of the model that generated the dump",
@@ -152,11 +166,11 @@ def _series_cost(name: str, scores, overrides: Mapping[str, float | str], table,
         if not value >= 0:
             raise InputError(f"the cost of {name!r} must be >= 0, got {value}", param="ranker_costs")
         return value
-    cost = getattr(scores, "cost", None)
+    cost: RankerCost | None = getattr(scores, "cost", None)
     if cost is None:
         raise CostError(f"ranker {name!r} has no cost per sample in {unit} (none declared or measured)",
                         param="ranker_costs", example=f"{name}=VALUE")
-    return (cost if isinstance(cost, RankerCost) else RankerCost(*cost)).per_sample(unit)
+    return cost.per_sample(unit)
 
 
 def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarray]], ks: Sequence[int] | None = None,
@@ -178,13 +192,10 @@ def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarr
     if not isinstance(dump, Dump):
         dump = open_dump(dump)
     check_ties(ties)
-    if budget in ("none", ""):
-        budget = None
-    if budget is not None and budget not in BUDGET_UNITS:
-        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
+    budget = _budget_unit(budget)
     dump.counts()  # every sample labelled, or a clear error naming the first that is not
     ks = check_ks(dump, default_ks(max_k(dump)) if ks is None else ks)
-    table = {**PAPER_COSTS, **(cost_table or {})}
+    table = _with_paper_costs(cost_table)
     series = dict(series)
     base = _pick_baseline(series, baseline)
     if base == "random" and "random" not in series:
@@ -240,27 +251,21 @@ def _pick_baseline(series: Mapping, baseline: str | None) -> str | None:
     return next((name for name in series if is_nll_series(name)), "random")
 
 
-
-
-
 def compare_generators(dumps: Mapping[str, Dump], ks: Sequence[int] | None = None, *, budget: str | None = None,
                        generators: Sequence[str | ModelCost] | None = None,
                        cost_table: Mapping[str, ModelCost] | None = None, budgets: Sequence[float] | None = None,
                        n_boot: int = 1000, seed: int = 0) -> list[Curve]:
     """pass@k of several generators' dumps (name -> dump), or pass_<budget> with one cost entry
     per dump (same order): the paper's Sec. 4 comparison of model sizes under one budget."""
-    if budget in ("none", ""):
-        budget = None
+    budget = _budget_unit(budget)
     limit = min(max_k(d) for d in dumps.values())
     ks = check_ks(min(dumps.values(), key=max_k), default_ks(limit) if ks is None else ks)
     if budget is None:
         return [pass_curve(d, ks, name=name, n_boot=n_boot, seed=seed) for name, d in dumps.items()]
-    if budget not in BUDGET_UNITS:
-        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
     if not generators or len(generators) != len(dumps):
         raise CostError(f"a {budget} budget needs one generator cost entry per dump ({len(dumps)} dumps)",
                         param="generator", example="MODEL")
-    table = {**PAPER_COSTS, **(cost_table or {})}
+    table = _with_paper_costs(cost_table)
     costs = [_generator_cost(g, table, budget)[1] for g in generators]
     grid = (np.unique(np.asarray(budgets, dtype=np.float64)) if budgets is not None
             else np.unique(np.concatenate([ks * c for c in costs])))

@@ -13,7 +13,7 @@ import numpy as np
 from rankkit.dumps import Dump
 from rankkit.errors import InputError, RankkitError
 from rankkit.progress import Progress
-from rankkit.rankers.base import Ranker, RankerCost, oriented
+from rankkit.rankers.base import Ranker, RankerCost, oriented, total_cost
 from rankkit.rankers.view import view_for
 from rankkit.score_cache import ScoreCache
 
@@ -41,6 +41,11 @@ def measured_cost(ranker) -> RankerCost | None:
     """What the ranker measured of its own cost (rankers not derived from Ranker: None)."""
     measure = getattr(ranker, "measured_cost", None)
     return measure() if callable(measure) else None
+
+
+def own_cost(ranker) -> RankerCost | None:
+    """The ranker's declared cost, else what it measured so far."""
+    return ranker.cost if ranker.cost is not None else measured_cost(ranker)
 
 
 def _call(ranker: Ranker, spec: str, method: str, *args):
@@ -110,8 +115,7 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
                 raw[task.task_id] = s
             scored += sum(len(t) for t in batch)
             if cache is not None:
-                cost = ranker.cost if ranker.cost is not None else measured_cost(ranker)
-                cache.append([t.task_id for t in batch], checked, cost)
+                cache.append([t.task_id for t in batch], checked, own_cost(ranker))
             bar.advance(len(batch))
     out = Scores(name=spec, higher_is_better=bool(ranker.higher_is_better),
                  cost=_combined_cost(ranker.cost, cache.cost if cache else None, cached_samples,
@@ -167,10 +171,6 @@ def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: 
             for task, s in zip(test, scores):
                 out[task.task_id] = oriented(ranker, _checked(spec, task, s))
             bar.advance(1)
-    if components:
-        cost = None if any(c is None for c in costs) else RankerCost(
-            sum(c.flops_per_sample for c in costs), sum(c.seconds_per_sample for c in costs))
-    else:
-        cost = ranker.cost if ranker.cost is not None else measured_cost(ranker)
+    cost = total_cost(costs) if components else own_cost(ranker)
     return Scores({t.task_id: out[t.task_id] for t in tasks}, name=spec, cost=cost,
                   higher_is_better=bool(ranker.higher_is_better))

@@ -5,11 +5,12 @@ serve every sample of it. Batches are sized by tokens and may hold several probl
 (prompts left-padded, with an attention mask and per-row positions); a sample that ends (EOS,
 a stop sequence, or the token limit) leaves the batch at once, so no compute goes to it. Each
 sample's random draws come from its own stream, seeded from (problem seed, sample index), so a
-sample does not depend on which others share its batch or when they stop. Per sample the backend records whether it finished, how
-many tokens were generated, and the summed log-probability of the tokens of the kept text
-under the unmodified model distribution (temperature 1, no top-p): the generator's own NLL.
+sample does not depend on which others share its batch or when they stop. Per sample the
+backend records whether it finished, how many tokens were generated, and the summed
+log-probability of the tokens of the kept text under the unmodified model distribution
+(temperature 1, no top-p): the generator's own NLL.
 
-Another backend (vLLM) implements ``GenerationBackend.generate`` with the same contract.
+Another backend (vLLM) implements ``GenerationBackend.generate_many`` with the same contract.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ class TransformersBackend:
                 if stops:
                     text = self._text(encoded[j], texts[j], tokens[sample])
                     start = max(0, checked[sample] - max(len(st) for st in stops) + 1)
-                    hits = [(text.find(st, start), st) for st in stops if text.find(st, start) >= 0]
+                    hits = [(at, st) for st in stops if (at := text.find(st, start)) >= 0]
                     checked[sample] = len(text)
                     if hits:
                         cut, stop = min(hits)

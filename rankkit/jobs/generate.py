@@ -110,10 +110,7 @@ def merge_generation(problems: Sequence, parts: JobParts, output: Path, provenan
     """Check every part (each problem's samples 0..n-1 exactly once) and write the dump."""
     tasks = {}
     for position, problem in enumerate(problems):
-        rows = parts.read(position)
-        if [r["sample_index"] for r in rows] != list(range(len(rows))) or not rows or \
-                any(r["task_id"] != problem.task_id for r in rows):
-            raise InputError(f"{parts.path(position)}: does not hold samples 0..n-1 of {problem.task_id}")
+        rows = parts.read_task(position, problem.task_id, provenance["samples_per_problem"])
         fields = {k: [r.get(k) for r in rows] for k in
                   ("generated_tokens", "sum_logprob", "logprob_tokens", "stop", "reply") if any(k in r for r in rows)}
         tasks[problem.task_id] = TaskSamples(problem.task_id, problem.prompt, [r["generation"] for r in rows],

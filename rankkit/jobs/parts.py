@@ -87,5 +87,14 @@ class JobParts:
     def read(self, position: int) -> list[dict]:
         return [json.loads(line) for line in self.path(position).read_text(encoding="utf-8").splitlines()]
 
+    def read_task(self, position: int, task_id: str, samples: int | None = None) -> list[dict]:
+        """One problem's records, checked before merging: all of ``task_id``, sample indices
+        0..n-1 each once (n = ``samples`` when the dump fixes it, else at least one)."""
+        rows = self.read(position)
+        n = len(rows) if samples is None else samples
+        if not rows or [r["sample_index"] for r in rows] != list(range(n)) or any(r["task_id"] != task_id for r in rows):
+            raise InputError(f"{self.path(position)}: does not hold samples 0..{max(n - 1, 0)} of {task_id}")
+        return rows
+
     def complete(self, problems: int) -> bool:
         return len(self.done()) == problems

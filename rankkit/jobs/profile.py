@@ -23,20 +23,26 @@ from rankkit.costs import ArchShape, generation_flops, scoring_flops
 from rankkit.errors import InputError
 from rankkit.generation.backend import SamplingSettings
 from rankkit.generation.prompts import build_input
+from rankkit.rankers.lm_engine import parameter_count
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what the platform module says."""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def _hardware() -> dict:
     import torch
 
     info = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-            "cpu_count": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads()}
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                info["cpu"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+            "cpu": cpu_model(), "cpu_count": os.cpu_count(),
+            "torch": torch.__version__, "torch_threads": torch.get_num_threads()}
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
         info["gpus"] = torch.cuda.device_count()
@@ -100,13 +106,13 @@ def profile_model(model_name: str, model, tokenizer, backend, engine, problems: 
         "seconds_per_sample": timings[best_batch],
         "score_flops_per_sample": scoring_flops(shape, mean_prompt, gen_tokens),
         "score_seconds_per_sample": score_seconds,
-        "source": f"rankkit profile on {_hardware().get('cpu') or platform.machine()}",
+        "source": f"rankkit profile on {cpu_model()}",
     }
     details = {"benchmark": benchmark, "prompt_style": prompt_style, "problems": [p.task_id for p in problems],
                "prompt_tokens_mean": mean_prompt, "generated_tokens": gen_tokens, "generated_tokens_from": length_source,
                "seconds_per_sample_by_batch": {str(b): t for b, t in timings.items()}, "best_batch": best_batch,
                "scored_samples": scored, "dtype": str(next(model.parameters()).dtype),
-               "parameters": int(sum(p.numel() for p in model.parameters())), "hardware": _hardware()}
+               "parameters": parameter_count(model), "hardware": _hardware()}
     return {"models": {model_name: entry}, "profile": {model_name: details}}
 
 

@@ -19,7 +19,7 @@ from rankkit.errors import InputError
 from rankkit.jobs.parts import JobParts
 from rankkit.progress import Progress
 from rankkit.rankers.base import RankerCost
-from rankkit.rankers.lm_engine import NLLEngine
+from rankkit.rankers.lm_engine import NLLEngine, parameter_count
 from rankkit.scores import write_scores
 
 
@@ -42,7 +42,7 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
         from rankkit.rankers.nll import shared_engine
 
         engine = shared_engine(model, dtype, device, attn, max_batch_tokens)
-    params = sum(p.numel() for p in engine.model.parameters())
+    params = parameter_count(engine.model)
     tasks = list(dump)
     started, scored_tokens = time.perf_counter(), 0
     with Progress(len(todo), "scoring", unit="problems", enabled=show_progress) as bar:
@@ -80,9 +80,7 @@ def merge_parts(dump: Dump, output: Path, model: str) -> None:
     extra = {c: {} for c in ("num_tokens", "status")}
     costs = []
     for position, task in enumerate(dump):
-        rows = parts.read(position)
-        if [r["sample_index"] for r in rows] != list(range(len(task))) or any(r["task_id"] != task.task_id for r in rows):
-            raise InputError(f"{parts.path(position)}: does not hold samples 0..{len(task) - 1} of {task.task_id}")
+        rows = parts.read_task(position, task.task_id, len(task))
         for c in columns:
             columns[c][task.task_id] = np.array([r[c] for r in rows], dtype=np.float64)
         for c in extra:

@@ -26,6 +26,14 @@ class RankerCost:
 FREE = RankerCost()
 
 
+def total_cost(costs) -> RankerCost | None:
+    """The cost of running several rankers on each sample (None if any is unknown)."""
+    costs = list(costs)
+    if any(c is None for c in costs):
+        return None
+    return RankerCost(sum(c.flops_per_sample for c in costs), sum(c.seconds_per_sample for c in costs))
+
+
 class Ranker:
     """Scores the samples of one problem; the best sample gets the highest score.
 

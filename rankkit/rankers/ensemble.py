@@ -3,7 +3,8 @@
 Each component's scores are turned into ranks within the problem, scaled to [0, 1] (ties share
 their mean rank), so components on any scale combine. The weights are fitted on labelled
 problems by searching the simplex for the best mean rank-score@n (the expected label of the
-pool's top-ranked sample, ties broken at random in expectation); evaluation fits them on *other* problems (cross-fitting), never on the one scored.
+pool's top-ranked sample, ties broken at random in expectation); evaluation fits them on *other*
+problems (cross-fitting), never on the one scored.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Sequence
 import numpy as np
 from rankkit.errors import InputError, SpecError
 
-from rankkit.rankers.base import Ranker, RankerCost, oriented
+from rankkit.rankers.base import Ranker, RankerCost, oriented, total_cost
 from rankkit.rankers.registry import make_ranker, register_ranker
 
 DEFAULT_COMPONENTS = "nll+self-consistency+exec-agreement"
@@ -80,10 +81,7 @@ class EnsembleRanker(Ranker):
 
     @property
     def cost(self) -> RankerCost | None:
-        costs = [c.cost for c in self._components.values()]
-        if any(c is None for c in costs):
-            return None
-        return RankerCost(sum(c.flops_per_sample for c in costs), sum(c.seconds_per_sample for c in costs))
+        return total_cost(c.cost for c in self._components.values())
 
     def features(self, problems, generations) -> list[np.ndarray]:
         """Per problem a (samples x components) matrix of rank-normalised scores (memoised)."""

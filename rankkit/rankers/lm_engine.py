@@ -19,6 +19,7 @@ import importlib.util
 import logging
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -109,6 +110,12 @@ def load_model(spec: str, dtype: str | None = None, device: str | None = None, a
         model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     model.eval()
     return model, tokenizer
+
+
+@lru_cache(maxsize=8)
+def parameter_count(model) -> int:
+    """All of a model's parameters (the 2 x parameters x tokens of FLOPs estimates)."""
+    return sum(p.numel() for p in model.parameters())
 
 
 @dataclass

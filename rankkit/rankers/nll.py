@@ -13,7 +13,7 @@ import numpy as np
 
 from rankkit.errors import InputError
 from rankkit.rankers.base import Ranker, RankerCost
-from rankkit.rankers.lm_engine import NLLEngine, load_model
+from rankkit.rankers.lm_engine import NLLEngine, load_model, parameter_count
 from rankkit.rankers.registry import register_ranker
 
 
@@ -51,7 +51,7 @@ class LMRanker(Ranker):
         tokens, seconds, samples = self._tally
         if not samples:
             return None
-        return RankerCost(2.0 * _parameters(self.engine.model) * tokens / samples, seconds / samples)
+        return RankerCost(2.0 * parameter_count(self.engine.model) * tokens / samples, seconds / samples)
 
     def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
         """Scores in the ranker's own orientation, before discarding unfinished samples."""
@@ -74,11 +74,6 @@ class LMRanker(Ranker):
                 raise InputError(f"task {problem.task_id}: discard_unfinished needs 'finished' flags in the dump")
             scores = np.where(finished, scores, np.inf if not self.higher_is_better else -np.inf)
         return scores
-
-
-@lru_cache(maxsize=8)
-def _parameters(model) -> int:
-    return sum(p.numel() for p in model.parameters())
 
 
 def _table_cost(model: str) -> RankerCost | None:
