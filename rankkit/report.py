@@ -191,6 +191,8 @@ def report_markdown(report: Report, title: str, references: Mapping[str, float] 
     if report.budget:
         lines[-1] += (f" Generator cost {meta['generator_cost_per_sample']:.4g} {unit}/sample "
                       f"({meta.get('generator_cost_source') or meta['generator']}).")
+    for name, text in meta.get("rankers", {}).items():
+        lines += ["", f"`{name}`: {text}."]
     lines += ["", markdown_table(report.k_curves, "rank-score@k (pass@k is the unit-test upper bound)")]
     if report.panel_differences("k"):
         lines += [markdown_table(report.panel_differences("k"), f"rank-score@k minus {report.baseline}")]

@@ -22,5 +22,5 @@ step() {  # name, then the generate flags
 step humaneval_smollm2-135m_greedy --benchmark humaneval --greedy
 step mbpp_smollm2-135m_greedy --benchmark mbpp --split test --greedy
 step humaneval_smollm2-135m --benchmark humaneval --n 10 --max-batch-tokens 40000
-step mbpp_smollm2-135m --benchmark mbpp --split test --n 5 --max-batch-tokens 40000 --problems 200
+step mbpp_smollm2-135m --benchmark mbpp --split test --n 5 --max-batch-tokens 40000
 echo "all done" >> "$OUT/times.log"

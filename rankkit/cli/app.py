@@ -29,6 +29,7 @@ FLAGS = {
     "resume": "--resume", "output": "-o", "folds": "--folds", "scores": "--scores", "stop_sequences": "--stop",
     "n": "--n", "max_new_tokens": "--max-new-tokens", "temperature": "--temperature", "top_p": "--top-p",
     "prompt_style": "--prompt-style", "split": "--split", "group": "--group",
+    "mode": "--mode", "backbone": "--backbone", "lm": "--lm", "combine": "--combine", "lm_norm": "--lm-norm",
 }
 
 
@@ -51,8 +52,9 @@ def fail(message: str) -> None:
     raise UsageError(message)
 
 
-def command(name: str, **kwargs):
-    """``@app.command(name)`` whose user errors print one line on stderr and exit with code 2."""
+def command(name: str, group: typer.Typer | None = None, **kwargs):
+    """``@app.command(name)`` (or a sub-command of ``group``) whose user errors print one line on
+    stderr and exit with code 2."""
 
     def decorate(fn):
         @functools.wraps(fn)
@@ -63,7 +65,7 @@ def command(name: str, **kwargs):
                 err.print(f"[bold red]error:[/] {cli_message(e)}", highlight=False, markup=True, soft_wrap=True)
                 raise typer.Exit(2) from None
 
-        return app.command(name, **kwargs)(run)
+        return (group or app).command(name, **kwargs)(run)
 
     return decorate
 

@@ -101,6 +101,8 @@ def rank_score(
 
 def _print(report, panel: str, title: str) -> None:
     console.print(curves_table(report.panel(panel), title=title))
+    for name, text in report.meta.get("rankers", {}).items():
+        console.print(f"{name}: {text}", markup=False, highlight=False, soft_wrap=True)
     diffs = report.panel_differences(panel)
     if diffs:
         console.print(differences_table(diffs, title=f"{title.split(' — ')[0]} minus {report.baseline}"))

@@ -207,6 +207,9 @@ def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarr
             "bootstrap": {"replicates": n_boot, "confidence": 0.95, "seed": seed, "paired": True}}
     if dump.metadata.get("benchmark"):
         meta["benchmark"] = dump.metadata["benchmark"]
+    described = {name: s.description for name, s in series.items() if getattr(s, "description", None)}
+    if described:
+        meta["rankers"] = described  # how each learned or configured ranker made its numbers
 
     k_curves = [pass_curve(dump, ks, n_boot=n_boot, seed=seed)] if with_pass else []
     for name, scores in series.items():

@@ -19,13 +19,15 @@ from rankkit.score_cache import ScoreCache
 
 
 class Scores(dict):
-    """task_id -> scores (higher is better) of one series, with where they came from and what
-    one sample costs to score (``cost``: RankerCost, or None when unknown)."""
+    """task_id -> scores (higher is better) of one series, with where they came from, what
+    one sample costs to score (``cost``: RankerCost, or None when unknown) and, for rankers that
+    say how they were made (a verifier's mode and training), ``description``."""
 
     def __init__(self, values=(), *, name: str = "", cost: RankerCost | None = None,
-                 higher_is_better: bool = True):
+                 higher_is_better: bool = True, description: str | None = None):
         super().__init__(values)
         self.name, self.cost, self.higher_is_better = name, cost, higher_is_better
+        self.description = description
 
     def natural(self) -> dict[str, np.ndarray]:
         """The scores in the ranker's own direction (e.g. NLL lower-is-better), for writing."""
@@ -41,6 +43,12 @@ def measured_cost(ranker) -> RankerCost | None:
     """What the ranker measured of its own cost (rankers not derived from Ranker: None)."""
     measure = getattr(ranker, "measured_cost", None)
     return measure() if callable(measure) else None
+
+
+def describe(ranker) -> str | None:
+    """The ranker's own account of what made its scores (``describe()``), if it gives one."""
+    fn = getattr(ranker, "describe", None)
+    return fn() if callable(fn) else None
 
 
 def own_cost(ranker) -> RankerCost | None:
@@ -117,7 +125,7 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
             if cache is not None:
                 cache.append([t.task_id for t in batch], checked, own_cost(ranker))
             bar.advance(len(batch))
-    out = Scores(name=spec, higher_is_better=bool(ranker.higher_is_better),
+    out = Scores(name=spec, higher_is_better=bool(ranker.higher_is_better), description=describe(ranker),
                  cost=_combined_cost(ranker.cost, cache.cost if cache else None, cached_samples,
                                      measured_cost(ranker) if scored else None, scored))
     for task in dump:
@@ -173,4 +181,4 @@ def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: 
             bar.advance(1)
     cost = total_cost(costs) if components else own_cost(ranker)
     return Scores({t.task_id: out[t.task_id] for t in tasks}, name=spec, cost=cost,
-                  higher_is_better=bool(ranker.higher_is_better))
+                  higher_is_better=bool(ranker.higher_is_better), description=describe(ranker))

@@ -2,7 +2,7 @@
 
 Built in: random, length, oracle (baselines); nll, sum-logprob, reviewer, coder-reviewer (LM);
 generator-nll (the generator's own log-probs, recorded by `rankkit generate`);
-exec-agreement, doctest, codet (execution); self-consistency; ensemble. Plug-ins register with
+exec-agreement, doctest, codet (execution); self-consistency; ensemble; verifier (learned, LEVER-style). Plug-ins register with
 ``@register_ranker`` or the ``rankkit.rankers`` entry point; ``check_ranker`` checks one.
 """
 
@@ -26,11 +26,12 @@ from rankkit.rankers.registry import (
 )
 from rankkit.rankers.reviewer import CoderReviewerRanker, ReviewerRanker
 from rankkit.rankers.self_consistency import SelfConsistencyRanker
+from rankkit.rankers.verifier import VerifierRanker
 from rankkit.rankers.view import ProblemView, view_for
 
 __all__ = [
     "ENTRY_POINT_GROUP", "FREE", "ProblemView", "unregister_ranker", "view_for", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",
     "ExecAgreementRanker", "GeneratorNLLRanker", "LengthRanker", "NLLRanker", "OracleRanker", "RandomRanker", "Ranker", "RankerCost",
-    "ReviewerRanker", "SelfConsistencyRanker", "SumLogprobRanker", "available_rankers", "check_ranker", "get_ranker",
+    "ReviewerRanker", "SelfConsistencyRanker", "SumLogprobRanker", "VerifierRanker", "available_rankers", "check_ranker", "get_ranker",
     "make_ranker", "oriented", "parse_ranker_spec", "register_ranker",
 ]

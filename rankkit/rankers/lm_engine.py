@@ -126,6 +126,9 @@ class SampleScore:
     sum_logprob: float
     status: str = "ok"  # ok | empty (no generation token) | too_long (exceeds the context)
     token_logprobs: np.ndarray | None = None
+    # with keep_hidden: the mean of the final-layer states that predict the scored tokens (what a
+    # verifier's head reads; the forward pass computes them anyway)
+    hidden: np.ndarray | None = None
 
     @property
     def mean_nll(self) -> float:
@@ -169,7 +172,8 @@ def reference_tokens(tokenizer, prompt: str, generation: str) -> tuple[list[int]
     return full, max(common, 1)
 
 
-def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False):
+def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False,
+                 keep_hidden: bool = False):
     """The reference: one unbatched full forward pass per sample, no cache, no tricks, and its
     own way of finding the scored tokens (``reference_tokens``)."""
     import torch
@@ -182,12 +186,15 @@ def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep
             out.append(SampleScore(0, 0.0, "empty"))
             continue
         with torch.no_grad():
-            logits = model(torch.tensor([ids], device=device)).logits[0].float()
+            result = model(torch.tensor([ids], device=device), output_hidden_states=keep_hidden)
+        logits = result.logits[0].float()
         logp = torch.log_softmax(logits[first - 1:len(ids) - 1], dim=-1)
         target = torch.tensor(ids[first:], device=device)
         token_lp = logp.gather(1, target[:, None])[:, 0].double().cpu().numpy()
+        hidden = (result.hidden_states[-1][0, first - 1:len(ids) - 1].float().mean(0).double().cpu().numpy()
+                  if keep_hidden else None)
         out.append(SampleScore(len(token_lp), float(token_lp.sum()), "ok",
-                               token_lp if keep_token_logprobs else None))
+                               token_lp if keep_token_logprobs else None, hidden))
     return out
 
 
@@ -220,17 +227,20 @@ class NLLEngine:
         self.cache_kw = "cache" if "cache" in params else "past_key_values"
         self.stats = {"forward_tokens": 0, "scored_tokens": 0, "prefix_tokens": 0, "samples": 0, "distinct": 0}
 
-    def score(self, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False) -> list[SampleScore]:
-        """One SampleScore per generation, in order; identical generations are scored once."""
+    def score(self, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False,
+              keep_hidden: bool = False) -> list[SampleScore]:
+        """One SampleScore per generation, in order; identical generations are scored once.
+        ``keep_hidden``: also each sample's mean final-layer state over its scored positions."""
         self.stats["samples"] += len(generations)
+        keep = (bool(keep_token_logprobs), bool(keep_hidden))
         if not self.dedup:
-            return self._score_distinct(prompt, list(generations), keep_token_logprobs)
+            return self._score_distinct(prompt, list(generations), keep)
         distinct = list(dict.fromkeys(generations))
         self.stats["distinct"] += len(distinct)
-        by_text = dict(zip(distinct, self._score_distinct(prompt, distinct, keep_token_logprobs)))
+        by_text = dict(zip(distinct, self._score_distinct(prompt, distinct, keep)))
         return [by_text[g] for g in generations]
 
-    def _score_distinct(self, prompt: str, generations: list[str], keep: bool) -> list[SampleScore]:
+    def _score_distinct(self, prompt: str, generations: list[str], keep: tuple[bool, bool]) -> list[SampleScore]:
         torch = self.torch
         toks = [tokenize_sample(self.tokenizer, prompt, g) for g in generations]
         results: list[SampleScore | None] = [None] * len(generations)
@@ -322,27 +332,39 @@ class NLLEngine:
             start += n
         self.stats["forward_tokens"] += total
         where = (torch.zeros(len(rows), dtype=torch.long, device=self.device), torch.tensor(rows, device=self.device))
-        token_lp = self._forward_logprobs(x, mask, positions, self._expand_cache(past, 1), where, targets)
+        token_lp = self._forward_logprobs(x, mask, positions, self._expand_cache(past, 1), where, targets, keep[1])
         self._store(batch, owners, token_lp, results, keep)
 
-    def _forward_logprobs(self, x, mask, positions, cache, where, targets) -> np.ndarray:
-        """log p(target) at the output positions ``where`` = (rows, columns) of one forward pass."""
+    def _forward_logprobs(self, x, mask, positions, cache, where, targets, hidden: bool = False):
+        """log p(target) at the output positions ``where`` = (rows, columns) of one forward pass;
+        with ``hidden``: (log-probs, the final-layer states at those positions)."""
         torch = self.torch
         kwargs = {"input_ids": x, "attention_mask": mask, "position_ids": positions,
                   "use_cache": cache is not None, self.cache_kw: cache}
         self.stats["scored_tokens"] += len(targets)
         if self.fast_head:
-            return self._head_logprobs(self.decoder(**kwargs).last_hidden_state[where], targets)
-        picked = self.model(**kwargs).logits[where]
-        return torch.log_softmax(picked.float(), dim=-1).gather(
-            1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+            states = self.decoder(**kwargs).last_hidden_state[where]
+            token_lp = self._head_logprobs(states, targets)
+        else:
+            result = self.model(**kwargs, output_hidden_states=hidden)
+            states = result.hidden_states[-1][where] if hidden else None
+            token_lp = torch.log_softmax(result.logits[where].float(), dim=-1).gather(
+                1, torch.tensor(targets, device=self.device)[:, None])[:, 0].double().cpu().numpy()
+        if not hidden:
+            return token_lp
+        return token_lp, states.double().cpu().numpy()
 
     @staticmethod
     def _store(batch, owners, token_lp, results, keep) -> None:
+        states = None
+        if isinstance(token_lp, tuple):
+            token_lp, states = token_lp
         owners = np.asarray(owners)
         for i in batch:
-            lp = token_lp[owners == i]
-            results[i] = SampleScore(len(lp), float(lp.sum()), "ok", lp if keep else None)
+            rows = owners == i
+            lp = token_lp[rows]
+            results[i] = SampleScore(len(lp), float(lp.sum()), "ok", lp if keep[0] else None,
+                                     states[rows].mean(0) if states is not None else None)
 
     def _expand_cache(self, past, batch: int):
         from transformers import DynamicCache
@@ -373,7 +395,7 @@ class NLLEngine:
         positions = torch.arange(prefix_len, prefix_len + width, device=self.device).expand(len(batch), -1)
         self.stats["forward_tokens"] += int(mask[:, prefix_len:].sum())
         where = (torch.tensor(rows, device=self.device), torch.tensor(cols, device=self.device))
-        token_lp = self._forward_logprobs(x, mask, positions, cache, where, targets)
+        token_lp = self._forward_logprobs(x, mask, positions, cache, where, targets, keep[1])
         self._store(batch, owners, token_lp, results, keep)
 
     def _head_logprobs(self, hidden, targets) -> np.ndarray:

@@ -9,7 +9,7 @@ sandboxed process like a unit test, and results are cached with the executor's c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
@@ -20,6 +20,7 @@ from rankkit.rankers.base import Ranker, RankerCost
 from rankkit.rankers.prompt_info import Example, PromptInfo, prompt_info
 
 MARK = "\x1erankkit-probe"
+VALUE_CHARS = 200  # of each returned value's repr, as read back (e.g. by the verifier's text)
 # Sent to the program as its data; the program's own prints go to /dev/null so they cannot
 # crowd out (or be mistaken for) these lines.
 HARNESS = r'''
@@ -61,7 +62,10 @@ for _rk_i, (_rk_kind, _rk_src, _rk_expected) in enumerate(%(cases)r):
             _rk_fp, _rk_ok = "ok", 1
         else:
             _rk_value = eval(_rk_src, dict(_rk_ns))
-            _rk_fp = _rk_hashlib.sha1(repr(_rk_value).encode("utf-8", "replace")).hexdigest()[:16]
+            _rk_repr = repr(_rk_value)
+            _rk_fp = _rk_hashlib.sha1(_rk_repr.encode("utf-8", "replace")).hexdigest()[:16]
+            _rk_emit("value %%d %%s %%s" %% (_rk_i, type(_rk_value).__name__,
+                                           _rk_repr[:%(value_chars)d].encode("utf-8", "replace").hex()))
             if _rk_expected is not None:
                 _rk_ok = int(bool(_rk_value == eval(_rk_expected, {})))
         _rk_signal.setitimer(_rk_signal.ITIMER_REAL, 0)
@@ -95,6 +99,8 @@ class ProbeResult:
     fingerprints: list[str | None]
     passed: list[bool]
     seconds: float = 0.0  # the candidate's run time in the sandbox (also when served from the cache)
+    # per expression case: (type name, repr cut to VALUE_CHARS) of the value, None if it raised
+    values: list[tuple[str, str] | None] = field(default_factory=list)
 
     @property
     def signature(self) -> tuple:
@@ -107,13 +113,14 @@ def probe_program(code: str, cases: Sequence[Case], case_seconds: float = 0.5, t
     """The program that loads ``code`` and runs each case with its own time limit."""
     return HARNESS % {"mark": MARK, "code": code, "cases": [(c.kind, c.source, c.expected) for c in cases],
                       "case_seconds": float(case_seconds), "total_seconds": float(total_seconds),
-                      "load_seconds": float(load_seconds)}
+                      "load_seconds": float(load_seconds), "value_chars": VALUE_CHARS}
 
 
 def parse_probe(stdout: str, n_cases: int, kind: str = "passed") -> ProbeResult:
     """Read a probe's marked lines back; a program that died early gets None for unreached cases."""
     fingerprints: list[str | None] = [None] * n_cases
     passed = [False] * n_cases
+    values: list[tuple[str, str] | None] = [None] * n_cases
     loaded, load_error = False, f"!{kind}"
     for line in stdout.split("\n"):  # not splitlines(): it splits at the marker's \x1e too
         if not line.startswith(MARK + " "):
@@ -125,7 +132,15 @@ def parse_probe(stdout: str, n_cases: int, kind: str = "passed") -> ProbeResult:
         elif parts[0] == "case" and len(parts) == 4 and parts[1].isdigit() and int(parts[1]) < n_cases:
             i = int(parts[1])
             fingerprints[i], passed[i] = parts[2], parts[3] == "1"
-    return ProbeResult(loaded, load_error, fingerprints, passed)
+        elif parts[0] == "value" and len(parts) == 4 and parts[1].isdigit() and int(parts[1]) < n_cases:
+            try:
+                values[int(parts[1])] = (parts[2], bytes.fromhex(parts[3]).decode("utf-8", "replace"))
+            except ValueError:
+                pass
+    for i, fp in enumerate(fingerprints):  # a value line whose case line never came is not kept
+        if fp is None or fp.startswith("!"):
+            values[i] = None
+    return ProbeResult(loaded, load_error, fingerprints, passed, values=values)
 
 
 def run_probes(jobs: Sequence[tuple[str, Sequence[Case]]], *, workers: int | None = None,
@@ -134,7 +149,7 @@ def run_probes(jobs: Sequence[tuple[str, Sequence[Case]]], *, workers: int | Non
     """Probe each (candidate code, cases) pair in the sandbox, in parallel; identical pairs run
     once; results in input order."""
     most = max((len(cases) for _, cases in jobs), default=0)
-    limits = Limits(timeout=total_seconds + 5.0, max_output=max(8192, 64 * (most + 4)))
+    limits = Limits(timeout=total_seconds + 5.0, max_output=max(8192, (64 + 8 * VALUE_CHARS) * (most + 4)))
     programs = [probe_program(code, cases, case_seconds, total_seconds) for code, cases in jobs]
     report = execute_programs(programs, workers=workers, limits=limits, env=env, cache=cache, show_progress=False)
     out = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -208,10 +209,12 @@ def prompt_info(prompt: str) -> PromptInfo:
 def code_key(code: str) -> str | None:
     """The code's syntax tree as text (comments and formatting ignored), None if it does not
     parse; memoised, since rankers ask about the same prompt and samples repeatedly."""
-    try:
-        return ast.dump(ast.parse(code))
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+    with warnings.catch_warnings():  # a candidate's SyntaxWarnings are not the user's
+        warnings.simplefilter("ignore")
+        try:
+            return ast.dump(ast.parse(code))
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
 
 
 def adds_code(prefix: str, generation: str) -> bool:
