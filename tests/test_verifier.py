@@ -44,6 +44,7 @@ def test_static_and_exec_features_say_what_each_program_did():
     assert col["adds_code"].tolist() == [1, 1, 1, 0, 1]
     assert col["defines_entry_point"].tolist() == [1, 1, 0, 1, 1]
     assert col["outcome_load_error"].tolist() == [0, 0, 1, 0, 0]
+    assert col["duplicates"].tolist() == [0.25, 0, 0, 0, 0.25]  # the same program twice
     # the docstring shows double(2) -> 4 and double(-1) -> -2: x + 2 gets the first right only
     assert col["examples_passed"].tolist() == [1.0, 0.5, 0.0, 0.0, 1.0]
     # the two identical correct programs agree with each other (1 of the 4 others); the empty
@@ -269,6 +270,30 @@ def test_finetuned_classifier_trains_with_trainer_and_round_trips(demo, tiny_mod
         np.testing.assert_allclose(a, b, rtol=1e-5)
     assert (out / "classifier" / "model.safetensors").exists()
     assert json.loads((out / "manifest.json").read_text())["backbone"] == "finetune"
+    assert v.cost_tally()["own_flops"] > 0  # the classifier's forward pass is part of the cost
+
+
+@pytest.mark.slow
+def test_neural_backbones_from_the_command_line(demo, tiny_model_dir, tmp_path):
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+
+    train, held = tmp_path / "train.json.gz", tmp_path / "held.json.gz"
+    write_released(_dump([t.subset(range(10)) for t in demo.head(4)]), train)
+    write_released(_dump([t.subset(range(10)) for t in list(demo.head(7))[4:]]), held)
+    runner = CliRunner()
+    for backbone, mode in (("finetune", "no-exec"), ("lm-head", "exec")):
+        out = tmp_path / backbone
+        r = runner.invoke(app, ["verifier", "train", str(train), "-o", str(out), "--backbone", backbone, "--mode", mode,
+                                "--lm", str(tiny_model_dir), "--quiet"])
+        assert r.exit_code == 0, r.output
+        table = tmp_path / f"{backbone}.json"
+        r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{out}", "--k", "1,5", "--quiet",
+                                "--no-score-cache", "-o", str(table)])
+        assert r.exit_code == 0, r.output
+        assert f"({mode}, {backbone}, NLL features from {tiny_model_dir})" in \
+            json.loads(table.read_text())["meta"]["rankers"][f"verifier:{out}"]
 
 
 def test_mbpp_path_on_reference_solutions_and_real_failing_samples(tmp_path):
@@ -287,3 +312,32 @@ def test_mbpp_path_on_reference_solutions_and_real_failing_samples(tmp_path):
     scores = score_dump(dump, make_ranker("verifier:mode=exec,lm=none,backbone=logistic"), show_progress=False, folds=4)
     v = rank_score_curve(dump, scores, [1, 6], "v", "expected").estimate.mean
     assert v[1] > v[0]
+
+
+def test_cli_trains_ranks_and_reports_the_mode(demo, tmp_path):
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+
+    train, held = tmp_path / "train.json.gz", tmp_path / "held.json.gz"
+    write_released(demo.head(8), train)
+    write_released(_dump(list(demo.head(12))[8:]), held)
+    runner = CliRunner()
+    out = tmp_path / "v"
+    r = runner.invoke(app, ["verifier", "train", str(train), "-o", str(out), "--mode", "exec", "--lm", "none",
+                            "--backbone", "logistic", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "verifier (exec, logistic, no LM): trained on 800 samples" in r.output
+    table = tmp_path / "t.json"
+    r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{out}", "--ranker",
+                            "verifier:mode=no-exec,lm=none", "--k", "1,10", "--quiet", "--no-score-cache",
+                            "-o", str(table)])
+    assert r.exit_code == 0, r.output
+    meta = json.loads(table.read_text())["meta"]["rankers"]
+    assert meta[f"verifier:{out}"].startswith("verifier (exec, logistic, no LM), loaded from")
+    assert "transfer" in meta[f"verifier:{out}"]
+    assert meta["verifier:mode=no-exec,lm=none"].startswith("verifier (no-exec, boosting, no LM), cross-fitted")
+    r = runner.invoke(app, ["verifier", "train", str(train), "-o", str(tmp_path / "w"), "--mode", "bogus"])
+    assert r.exit_code == 2 and "--mode must be one of no-exec, exec" in r.output
+    r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{tmp_path / 'nowhere'}", "--quiet"])
+    assert r.exit_code == 2 and "verifier directory not found" in r.output

@@ -29,6 +29,7 @@ FLAGS = {
     "resume": "--resume", "output": "-o", "folds": "--folds", "scores": "--scores", "stop_sequences": "--stop",
     "n": "--n", "max_new_tokens": "--max-new-tokens", "temperature": "--temperature", "top_p": "--top-p",
     "prompt_style": "--prompt-style", "split": "--split", "group": "--group",
+    "options": "--option", "at": "--at", "target": "--target", "common_problems": "--common-problems",
     "mode": "--mode", "backbone": "--backbone", "lm": "--lm", "combine": "--combine", "lm_norm": "--lm-norm",
 }
 

@@ -13,7 +13,6 @@ from scikit-learn after fitting), so a saved verifier is numbers in safetensors 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Sequence
 
@@ -211,6 +210,7 @@ class BoostingBackbone(Backbone):
 
         X = np.concatenate([f.matrix for f in feats], axis=0)
         y, groups = _groups(feats, labels)
+        self.trees, self.platt, self.constant = None, (1.0, 0.0), None  # a refit forgets the last fit
         if len(np.unique(y)) < 2:
             p = (y.sum() + 1.0) / (len(y) + 2.0)
             self.constant = float(np.log(p / (1 - p)))
@@ -236,15 +236,11 @@ class BoostingBackbone(Backbone):
         return [a * self.raw(f.matrix) + b for f in feats]
 
     def importances(self, names):
-        """Total squared-error reduction per feature (impurity importance), normalised to 1."""
-        if self._sklearn_importances is not None:
-            return dict(zip(names, map(float, self._sklearn_importances)))
-        return {}
-
-    @property
-    def _sklearn_importances(self):
+        """Impurity importance per feature (sums to 1) of the last fit; {} for a constant model."""
         model = getattr(self, "_sklearn", None)
-        return None if model is None else model.feature_importances_
+        if self.constant is not None or model is None:
+            return {}
+        return dict(zip(names, map(float, model.feature_importances_)))
 
     def save(self, directory):
         arrays = dict(self.trees or {})
@@ -292,12 +288,21 @@ class FineTuneBackbone(Backbone):
         path = smollm2_gguf_path() if self.model_spec == SMOLLM2_ALIAS else Path(self.model_spec)
         extra = {"gguf_file": path.name} if path.suffix == ".gguf" else {}
         source = str(path.parent) if extra else self.model_spec
+        model_extra = {}
+        if extra:
+            try:  # transformers 5 keeps GGUF weights packed (not trainable) unless told to unpack them
+                from transformers import GgufConfig
+
+                model_extra["quantization_config"] = GgufConfig(gguf_file=path.name, dequantize=True)
+            except ImportError:  # 4.x always unpacks
+                pass
         if path.exists() or extra:
             extra["local_files_only"] = True
         # training runs in fp32 on CPU (bf16 where CUDA supports it: Trainer's bf16 flag)
         dtype = getattr(torch, DTYPES[self.dtype]) if self.dtype else torch.float32
         tokenizer = AutoTokenizer.from_pretrained(source, **extra)
-        model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=2, dtype=dtype, **extra)
+        model = AutoModelForSequenceClassification.from_pretrained(source, num_labels=2, dtype=dtype, **extra,
+                                                                   **model_extra)
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         model.config.pad_token_id = tokenizer.pad_token_id
@@ -383,6 +388,10 @@ class FineTuneBackbone(Backbone):
         out.tokenizer = AutoTokenizer.from_pretrained(target, local_files_only=True)
         out.model = AutoModelForSequenceClassification.from_pretrained(target, local_files_only=True,
                                                                        use_safetensors=True).eval()
+        import torch
+
+        if torch.cuda.is_available():
+            out.model.to("cuda")
         return out
 
 
@@ -398,5 +407,3 @@ def backbone_class(name: str) -> type[Backbone]:
                         param="backbone") from None
 
 
-def config_json(config: dict) -> str:
-    return json.dumps(config, sort_keys=True)

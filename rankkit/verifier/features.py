@@ -1,10 +1,12 @@
 """What a verifier learns from: per-sample features and LEVER's linearised text, label-free.
 
 Three kinds of evidence, each computed once per problem and kept (LM states on disk):
-- static: does the program parse, compile, define the entry point, add code; did it finish;
+- static: does the program parse, compile, define the entry point, add code; did it finish; how
+  many of the problem's other samples are the same program (syntax tree);
 - LM (when a scoring LM is named): the generation's token log-probs under it (mean, sum, min,
-  count) and, for the neural head, the mean final-layer state over the generation -- both from
-  the one teacher-forced pass the NLL ranker makes;
+  count; the mean's rank and z-score among the problem's samples) and, for the neural head, the
+  mean final-layer state over the generation -- both from the one teacher-forced pass the NLL
+  ranker makes;
 - exec (exec mode only): each candidate runs in the sandbox on the prompt's example *inputs*
   (never the hidden tests): outcome class, agreement with the other candidates, and the
   fraction of the examples whose shown output it reproduces.
@@ -26,11 +28,12 @@ import numpy as np
 
 from rankkit.errors import SpecError
 from rankkit.rankers.probing import Case, ProbeResult, prompt_examples, run_probes
-from rankkit.rankers.prompt_info import adds_code, prompt_info
+from rankkit.rankers.ensemble import rank01
+from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
 
 MODES = ("no-exec", "exec")
-STATIC_FEATURES = ("parses", "compiles", "defines_entry_point", "adds_code", "finished", "log_lines")
-LM_FEATURES = ("lm_mean_logprob", "lm_sum_logprob", "lm_min_logprob", "lm_log_tokens")
+STATIC_FEATURES = ("parses", "compiles", "defines_entry_point", "adds_code", "finished", "log_lines", "duplicates")
+LM_FEATURES = ("lm_mean_logprob", "lm_sum_logprob", "lm_min_logprob", "lm_log_tokens", "lm_mean_rank", "lm_mean_z")
 EXEC_FEATURES = ("loads", "returned_fraction", "raised_fraction", "outcome_all_returned", "outcome_some_raised",
                  "outcome_load_error", "agreement", "examples_passed", "has_examples")
 FEATURES_VERSION = "1"  # bump when a feature's definition changes: saved verifiers then refuse to load
@@ -201,10 +204,18 @@ class FeatureExtractor:
     def _assemble(self, problem, gens, lm, ex) -> ProblemFeatures:
         finished = getattr(problem, "finished", None)
         rows = [_static(problem.prompt, g, None if finished is None else bool(finished[i])) for i, g in enumerate(gens)]
+        prefix = prompt_info(problem.prompt).code_prefix
+        programs = [code_key(prefix + g) or g for g in gens]
+        same = Counter(programs)
+        for row, program in zip(rows, programs):
+            row.append((same[program] - 1) / max(1, len(gens) - 1))
         matrix = np.array(rows, dtype=np.float64).reshape(len(gens), len(STATIC_FEATURES))
         parts = [matrix]
         if lm is not None:
-            parts.append(lm["stats"])
+            mean = lm["mean"]
+            spread = mean.std()
+            parts += [lm["stats"], rank01(mean)[:, None],
+                      ((mean - mean.mean()) / spread if spread > 1e-12 else np.zeros_like(mean))[:, None]]
         groups = np.arange(-1, -len(gens) - 1, -1, dtype=np.int64)
         lines: list | None = None
         if ex is not None:
