@@ -14,7 +14,7 @@ from rankkit.tasks import load_humaneval, load_mbpp
 DUMPS = {  # file -> (benchmark, problems, samples per problem)
     "humaneval_smollm2-135m.labelled.json.gz": ("humaneval", 164, 10),
     "humaneval_smollm2-135m_greedy.labelled.json.gz": ("humaneval", 164, 1),
-    "mbpp_smollm2-135m.labelled.json.gz": ("mbpp", 200, 5),  # problems 11-210 (see data/README.md)
+    "mbpp_smollm2-135m.labelled.json.gz": ("mbpp", 500, 5),  # test problems 11-510
     "mbpp_smollm2-135m_greedy.labelled.json.gz": ("mbpp", 500, 1),
 }
 

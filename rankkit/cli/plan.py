@@ -21,7 +21,7 @@ def plan_command(
     options: List[str] = typer.Option(..., "--option", help=OPTION_HELP),
     budget: str = typer.Option("flops", "--budget", help="flops or time."),
     at: Optional[str] = typer.Option(None, "--at", help="Comma-separated budgets per problem (default: 8 log-spaced over what the options measure)."),
-    cost_file: Optional[Path] = typer.Option(None, "--cost-table", help="JSON/YAML cost table (rankkit profile writes one), added to the paper's."),
+    cost_files: List[Path] = typer.Option([], "--cost-table", help="JSON/YAML cost table (rankkit profile writes one), added to the paper's. Repeatable (later tables win)."),
     target: Optional[float] = typer.Option(None, "--target", help="A score (fraction, e.g. 0.6): the smallest budget at which each option reaches it."),
     common_problems: bool = typer.Option(False, "--common-problems", help="Compare on the problems every option has (else differing problem sets are an error)."),
     ties: str = typer.Option("stable", "--ties", help="stable or expected tie-breaking for ranker options."),
@@ -42,7 +42,10 @@ def plan_command(
     choice(ties, TIES, "--ties")
     if output is not None and output.suffix.lower() not in (".md", ".json"):
         fail(f"{output}: -o must end in .md or .json")
-    result = plan([parse_option(o) for o in options], budget, parse_floats(at, "--at"), cost_table=cost_table(cost_file),
+    tables = {}
+    for path in cost_files:
+        tables.update(cost_table(path))
+    result = plan([parse_option(o) for o in options], budget, parse_floats(at, "--at"), cost_table=tables,
                   target=target, common_problems=common_problems, ties=ties, n_boot=n_boot, seed=seed,
                   cache_dir=score_cache, folds=folds, show_progress=not quiet)
     text = plan_markdown(result)

@@ -26,7 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
-from rankkit.errors import SpecError
+from rankkit.errors import InputError, SpecError
 from rankkit.rankers.probing import Case, ProbeResult, prompt_examples, run_probes
 from rankkit.rankers.ensemble import rank01
 from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
@@ -188,6 +188,10 @@ class FeatureExtractor:
 
     def __call__(self, problems, generations) -> list[ProblemFeatures]:
         problems, generations = list(problems), [list(g) for g in generations]
+        for p in problems:
+            if p.prompt is None:
+                raise InputError(f"task {p.task_id}: the dump has no prompt, which a verifier reads",
+                                 param="benchmark", example="humaneval|mbpp")
         keys = [problem_key(p, g) for p, g in zip(problems, generations)]
         todo = [i for i, k in enumerate(keys) if k not in self._memo]
         if todo:
