@@ -6,13 +6,14 @@ same teacher-forced pass, mean log-prob = -NLL, tested equal to the ``nll`` rank
 SmolLM2-135M, computed once into the feature cache. ``--finetune-problems`` runs the
 fine-tuned LEVER-text classifier on the first N problems only (CPU). Ties: expected.
 
-    python bench/verifier_comparison.py [--problems 164] [--finetune-problems 40]
+    python bench/verifier_comparison.py [--problems 164] [--finetune-problems 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -23,10 +24,12 @@ from rankkit.paths import cache_dir, data_file
 from rankkit.rankers import RankerCost, make_ranker
 from rankkit.rankers.view import ProblemView
 from rankkit.report import markdown_table
+from rankkit.scores import write_scores
 from rankkit.verifier import Verifier
 from rankkit.verifier.features import FeatureExtractor
 
 KS = [1, 2, 5, 10, 20, 50, 100]
+NLL_FILE = Path(__file__).resolve().parents[1] / "out" / "bench" / "humaneval_codegen16b_nll_smollm2.parquet"
 LM = "smollm2-135m"
 VERIFIERS = {
     "verifier no-exec, boosting": "verifier:mode=no-exec,backbone=boosting",
@@ -80,11 +83,15 @@ def gap_rows(report, names):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--problems", type=int, default=164)
-    ap.add_argument("--finetune-problems", type=int, default=40)
+    ap.add_argument("--finetune-problems", type=int, default=20)
     args = ap.parse_args()
     dump = load_dump(data_file("humaneval_codegen16b_codet.json.gz")).head(args.problems)
     nll, lm_seconds = lm_pass(dump)
     print(f"LM pass over {dump.n_samples} samples: {lm_seconds:.0f} s", flush=True)
+    # the NLL column as a score file (what `rankkit score-nll` writes; equal by test), for plan_example.py
+    NLL_FILE.parent.mkdir(parents=True, exist_ok=True)
+    write_scores(NLL_FILE, dump, {"nll": {t: -s for t, s in nll.items()}}, higher_is_better={"nll": False},
+                 costs={"nll": nll.cost}, metadata={"model": LM, "made_by": "bench/verifier_comparison.py"})
     free, _ = run(dump, {f: f for f in FREE})
     verifiers, v_seconds = run(dump, VERIFIERS)
     series = {"nll (smollm2-135m)": nll, **verifiers, **free}
@@ -99,11 +106,21 @@ def main() -> None:
     full.fit(views, [t.generations for t in dump], [t.passed().astype(int) for t in dump])
     importances = ", ".join(f"{k} {v:.3f}" for k, v in list(sorted(full.importances.items(), key=lambda kv: -kv[1]))[:8])
 
+    # the transfer setting: that verifier, saved, ranks another generator's samples (SmolLM2-135M's)
+    saved = NLL_FILE.parent / "verifier-exec-codegen16b"
+    full.save(saved, [{"path": "data/humaneval_codegen16b_codet.json.gz", "generator": "CodeGen-16B (demo dump)"}])
+    smol = load_dump(data_file("humaneval_smollm2-135m.labelled.json.gz"))
+    rel = saved.relative_to(NLL_FILE.parents[2])
+    transfer = {f"verifier:{rel}": f"verifier:{saved}", "doctest": "doctest",
+                "random": "random"}
+    t_series, _ = run(smol, transfer)
+    t_report = evaluate(smol, t_series, [1, 2, 5, 10], ties="expected", baseline="random")
+    t_desc = next(iter(t_report.meta.get("rankers", {}).values()), "")
+
     ft_section = ""
     if args.finetune_problems:
         sub = dump.head(args.finetune_problems)
-        ft_specs = {"verifier exec, finetune (LEVER text)": "verifier:mode=exec,backbone=finetune",
-                    "verifier no-exec, finetune (LEVER text)": "verifier:mode=no-exec,backbone=finetune"}
+        ft_specs = {"verifier exec, finetune (LEVER text)": "verifier:mode=exec,backbone=finetune"}
         ft, ft_seconds = run(sub, ft_specs)
         sub_series = {name: Scores({t.task_id: s[t.task_id] for t in sub}, name=name, cost=s.cost)
                       for name, s in series.items()}
@@ -155,6 +172,12 @@ Time to cross-fit each verifier (5 folds, features cached): {", ".join(f"{k} {v:
 
 Feature importances (exec, boosting, fitted on all {len(dump)} problems): {importances}.
 {ft_section}
+### Transfer: the exec verifier trained on all CodeGen-16B samples ranks SmolLM2-135M's
+
+{t_desc}. SmolLM2-135M HumanEval dump (164 x 10 samples, 61 passing):
+
+{markdown_table(t_report.k_curves, "rank-score@k (%)")}
+{markdown_table(t_report.panel_differences("k"), "minus random (points; paired)")}
 ### MBPP
 
 The bundled SmolLM2-135M MBPP test dump has {int(c.sum())} passing samples of {int(n.sum())}

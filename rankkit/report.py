@@ -317,7 +317,7 @@ def plan_markdown(plan, title: str = "") -> str:
     lines += ["## Over the whole budget range", ""]
     if plan.crossovers:
         lines += [f"- at {fmt(c['budget'])}: best changes from {c['from'] or 'none measured'} to "
-                  f"{c['to'] or 'none measured'}" for c in plan.crossovers]
+                  f"{c['to'] or 'none measured'} ({c['why']})" for c in plan.crossovers]
     else:
         lines.append("- the best option is the same wherever any option is measured")
     if plan.target is not None:
@@ -344,10 +344,11 @@ def plot_plan(plan, path: str | Path, title: str = "") -> None:
             line = ax.plot(c["budget"], [100 * s for s in c["score"]], marker="*", markersize=14, linestyle="none",
                            label=f"{o['name']} (greedy)", zorder=5)[0]
         else:
-            x, y = np.array(c["budget"]), 100 * np.array(c["score"])
+            # the last step holds until the budget buys one sample more than the dump has
+            x = np.append(c["budget"], c["budget"][-1] + o["cost_per_sample"])
+            low, y, high = (100 * np.append(c[key], c[key][-1]) for key in ("low", "score", "high"))
             line = ax.step(x, y, where="post", label=o["name"], linewidth=1.6)[0]
-            ax.fill_between(x, 100 * np.array(c["low"]), 100 * np.array(c["high"]), step="post", alpha=0.12,
-                            color=line.get_color(), linewidth=0)
+            ax.fill_between(x, low, high, step="post", alpha=0.12, color=line.get_color(), linewidth=0)
         colours[o["name"]] = line.get_color()
     points, best = plan.sweep["budget"], plan.sweep["best"]
     start = 0

@@ -37,8 +37,12 @@ def test_crossovers_at_exact_budgets_and_the_budget_to_a_target():
              cost_table=COSTS, target=0.75, n_boot=200)
     # below 4 only the small model is measured; one large sample (4 FLOPs, 0.75) beats 4 small
     # ones (pass@4 = 2/3) until the fifth small sample (pass@5 = 7/9 > 3/4) arrives at 5
-    assert p.crossovers == [{"budget": 4.0, "from": "small", "to": "large"},
-                            {"budget": 5.0, "from": "large", "to": "small"}]
+    assert [(c["budget"], c["from"], c["to"]) for c in p.crossovers] == [
+        (4.0, "small", "large"), (5.0, "large", "small"),
+        # 11 FLOPs buy 11 small samples (10 held): only the large one is still measured, until 12
+        (11.0, "small", "large"), (12.0, "large", None)]
+    assert p.crossovers[0]["why"] == "the scores cross"
+    assert p.crossovers[2]["why"] == "small is not measured from here on: its dump holds 10 samples"
     at = p.at(4.5)
     assert at.best == "large" and at.options["large"].k == 1 and at.options["small"].k == 4
     assert at.options["large"].score == pytest.approx(0.75)
@@ -47,6 +51,8 @@ def test_crossovers_at_exact_budgets_and_the_budget_to_a_target():
     assert p.at(3).best == "small" and not p.at(3).options["large"].measured
     assert p.at(5).best == "small" and p.at(5).options["small"].score == pytest.approx(small_pass(5))
     assert p.reaches == {"small": 5.0, "large": 4.0}
+    assert plan([Option("small", SMALL, "small")], "flops", [10.5], cost_table=COSTS, n_boot=50).at(10.5).options[
+        "small"].score == pytest.approx(1.0)  # 10.5 FLOPs buy the 10 samples the dump holds
     # nothing is extrapolated: 12 FLOPs buy 12 small samples (10 held) and 3 large ones (2 held)
     none = p.at(12)
     assert none.best is None and not any(o.measured for o in none.options.values())
@@ -151,7 +157,7 @@ def test_cli_plan_writes_json_markdown_and_plot_from_one_object(tmp_path):
     assert 0 <= rows[4.5]["options"]["small"]["low"] <= rows[4.5]["options"]["small"]["score"] <= 1
     assert rows[12]["best"] is None
     assert (tmp_path / "plan.png").stat().st_size > 1000
-    assert "at 5 FLOPs: best changes from large to small" in r.output
+    assert "at 5 FLOPs: best changes from large to small (the scores cross)" in r.output
     r = runner.invoke(app, args + ["-o", str(tmp_path / "plan.md")])
     assert r.exit_code == 0 and "## Budget 4.5 FLOPs per problem" in (tmp_path / "plan.md").read_text()
     # the Python function gives the same object
@@ -160,3 +166,13 @@ def test_cli_plan_writes_json_markdown_and_plot_from_one_object(tmp_path):
     assert py.to_dict()["budgets"] == data["budgets"]
     r = runner.invoke(app, ["plan", "--option", f"small={tmp_path / 'small.json'}", "--at", "3"])
     assert r.exit_code == 2 and "no cost entry for its generator" in r.output
+
+
+def test_equal_means_go_to_the_first_listed_option():
+    # at k = 1 every ranker's rank-score is pass@1: the means differ by rounding only
+    p = plan([Option("tests", SMALL, "small"), Option("len", SMALL, "small", "length")], "flops", [1.0],
+             cost_table=COSTS, n_boot=100)
+    assert p.at(1.0).best == "tests" and p.at(1.0).options["len"].indistinguishable
+    p = plan([Option("len", SMALL, "small", "length"), Option("tests", SMALL, "small")], "flops", [1.0],
+             cost_table=COSTS, n_boot=100)
+    assert p.at(1.0).best == "len"

@@ -289,6 +289,14 @@ def _ceil_digits(x: float, digits: int) -> float:
     return float(np.ceil(x / scale * (1 - 1e-12)) * scale)
 
 
+TIE = 1e-9  # means closer than this are equal (rank-score@1 and pass@1 differ by rounding only)
+
+
+def _first_best(means: np.ndarray) -> int:
+    """The first listed option among those with the highest mean."""
+    return int(np.flatnonzero(means >= np.nanmax(means) - TIE)[0])
+
+
 def _compare(prepared: Sequence[_Prepared], budgets: np.ndarray, n_boot: int, seed: int) -> list[BudgetResult]:
     """Every option at each budget; the best; paired differences to it."""
     values, ks = zip(*(p.values_at(budgets) for p in prepared))
@@ -300,7 +308,7 @@ def _compare(prepared: Sequence[_Prepared], budgets: np.ndarray, n_boot: int, se
         if measured:
             matrix = np.stack([values[i][:, j] for i in measured], axis=1)
             est = bootstrap_ci(matrix, n_boot=n_boot, seed=seed)
-            top = int(np.argmax(est.mean))  # ties: the option listed first
+            top = _first_best(est.mean)
             best = prepared[measured[top]].option.name
             diff = bootstrap_ci(matrix - matrix[:, [top]], n_boot=n_boot, seed=seed)  # same resamples: paired
         for i, p in enumerate(prepared):
@@ -323,7 +331,8 @@ def _compare(prepared: Sequence[_Prepared], budgets: np.ndarray, n_boot: int, se
 def _sweep(prepared: Sequence[_Prepared], target: float | None, n_boot: int, seed: int):
     """Each option's curve at every budget where some option's k changes; the crossovers of the
     best option there; the smallest budget at which each option reaches ``target``."""
-    points = np.unique(np.concatenate([p.per_sample * np.arange(1, p.n + 1) for p in prepared]))
+    # every budget where an option's k changes, including where it buys one more than its dump holds
+    points = np.unique(np.concatenate([p.per_sample * np.arange(1, p.n + 2) for p in prepared]))
     curves, means = {}, []
     for p in prepared:
         own = p.per_sample * np.arange(1, p.n + 1)
@@ -333,15 +342,21 @@ def _sweep(prepared: Sequence[_Prepared], target: float | None, n_boot: int, see
                                  "low": est.low.tolist(), "high": est.high.tolist()}
         # the option's mean at every sweep point (NaN where it is not measured; greedy takes its
         # one sample at any budget that buys it)
-        idx = np.searchsorted(own, points * (1 + 1e-9), side="right") - 1
-        limit = np.inf if p.option.select == "greedy" else own[-1] * (1 + 1e-9)
-        m = np.where((idx >= 0) & (points <= limit), est.mean[np.clip(idx, 0, None)], np.nan)
+        bought = samples_within_budget(points, p.per_sample)
+        held = (bought >= 1) if p.option.select == "greedy" else (bought >= 1) & (bought <= p.n)
+        m = np.where(held, est.mean[np.clip(np.minimum(bought, p.n) - 1, 0, None)], np.nan)
         means.append(m)
     means = np.array(means)
     names = [p.option.name for p in prepared]
-    best = [None if np.isnan(col).all() else names[int(np.nanargmax(col))] for col in means.T]
-    crossovers = [{"budget": float(points[i]), "from": best[i - 1], "to": best[i]}
-                  for i in range(1, len(points)) if best[i] != best[i - 1]]
+    best = [None if np.isnan(col).all() else names[_first_best(col)] for col in means.T]
+    crossovers = []
+    for i in range(1, len(points)):
+        if best[i] == best[i - 1]:
+            continue
+        gone = best[i - 1] is not None and np.isnan(means[names.index(best[i - 1]), i])
+        why = (f"{best[i - 1]} is not measured from here on: its dump holds "
+               f"{prepared[names.index(best[i - 1])].n} samples" if gone else "the scores cross")
+        crossovers.append({"budget": float(points[i]), "from": best[i - 1], "to": best[i], "why": why})
     reaches = {}
     if target is not None:
         for name, row in zip(names, means):

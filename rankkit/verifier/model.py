@@ -66,6 +66,8 @@ class Verifier:
         self.features = FeatureExtractor(mode, self.lm, hidden=cls.uses_hidden, cache_dir=cache_dir, workers=workers)
         self.lam = 0.0
         self.importances: dict[str, float] = {}
+        self.trained_tasks: list[str] = []
+        self.trained_problems: list[str] = []
         self.fitted = False
 
     @property
@@ -89,6 +91,12 @@ class Verifier:
             if len(g) != len(l):
                 raise SpecError(f"task {p.task_id}: {len(g)} generations but {len(l)} labels")
         feats = self.features(problems, generations)
+        from rankkit.verifier.features import problem_key
+
+        # what it was trained on, saved with it: a saved verifier refuses these very samples and
+        # reports how many scored task ids it saw (the transfer setting)
+        self.trained_tasks = sorted({str(p.task_id) for p in problems})
+        self.trained_problems = sorted({problem_key(p, g) for p, g in zip(problems, generations)})
         self.backbone.fit(feats, labels, seed=self.seed)
         names = list(self.feature_names)
         if hasattr(self.backbone, "importances"):

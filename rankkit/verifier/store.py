@@ -61,7 +61,9 @@ def save_verifier(verifier, directory, training: Sequence[dict], extra: dict) ->
         "lm": verifier.lm, "combine": verifier.combine, "lm_norm": verifier.lm_norm, "lambda": verifier.lam,
         "seed": verifier.seed, "description": verifier.describe(),
         "importances": dict(sorted(verifier.importances.items(), key=lambda kv: -kv[1])[:40]),
-        "training": list(training), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "training": list(training), "trained_tasks": list(verifier.trained_tasks),
+        "trained_problems": list(verifier.trained_problems),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **extra,
         "files": {name: file_sha256(directory / name) for name in files},
     }
@@ -134,6 +136,8 @@ def load_verifier(directory, mode: str | None = None, backbone: str | None = Non
     verifier.backbone = cls.load(directory, manifest.get("backbone_config") or {})
     verifier.lam = float(manifest.get("lambda", 0.0))
     verifier.importances = dict(manifest.get("importances") or {})
+    verifier.trained_tasks = list(manifest.get("trained_tasks") or [])
+    verifier.trained_problems = list(manifest.get("trained_problems") or [])
     verifier.fitted = True
     verifier.manifest = manifest
     return verifier

@@ -21,7 +21,6 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
     from rankkit.paths import cache_dir as default_cache
     from rankkit.progress import Progress
     from rankkit.rankers.view import ProblemView
-    from rankkit.verifier.features import problem_key
     from rankkit.verifier.model import Verifier
     from rankkit.verifier.store import dump_fingerprint, read_manifest
 
@@ -46,9 +45,7 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
     with Progress(1, f"training verifier ({mode}, {backbone})", unit="fits", enabled=show_progress) as bar:
         verifier.fit(views, [v.generations for v in views], labels)
         bar.advance(1)
-    extra = {"trained_tasks": sorted({str(v.task_id) for v in views}),
-             "trained_problems": sorted({problem_key(v, v.generations) for v in views}),
-             "train_seconds": round(time.perf_counter() - started, 2),
+    extra = {"train_seconds": round(time.perf_counter() - started, 2),
              "train_cost": verifier.cost_tally()}
     verifier.save(output, training, extra)
     verifier.manifest = read_manifest(output)
