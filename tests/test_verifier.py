@@ -337,6 +337,11 @@ def test_cli_trains_ranks_and_reports_the_mode(demo, tmp_path):
     assert meta[f"verifier:{out}"].startswith("verifier (exec, logistic, no LM), loaded from")
     assert "transfer" in meta[f"verifier:{out}"]
     assert meta["verifier:mode=no-exec,lm=none"].startswith("verifier (no-exec, boosting, no LM), cross-fitted")
+    scores = tmp_path / "s.jsonl"
+    r = runner.invoke(app, ["score", str(held), "--ranker", f"verifier:{out}", "-o", str(scores), "--quiet"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in scores.read_text().splitlines()]
+    assert len(rows) == 400 and all(np.isfinite(row[f"verifier:{out}"]) for row in rows)
     r = runner.invoke(app, ["verifier", "train", str(train), "-o", str(tmp_path / "w"), "--mode", "bogus"])
     assert r.exit_code == 2 and "--mode must be one of no-exec, exec" in r.output
     r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{tmp_path / 'nowhere'}", "--quiet"])

@@ -28,6 +28,9 @@ class VerifierRanker(Ranker):
 
     name = "verifier"
     version = "1"
+    # its costly parts (the LM pass, the executions) have their own caches; scoring it afresh keeps
+    # its description (which scored task ids it trained on) true for the dump at hand
+    cacheable = False
 
     def __init__(self, path: str | None = None, mode: str | None = None, backbone: str | None = None,
                  lm: str | None = "default", combine: str | None = None, lm_norm: str | None = None,
