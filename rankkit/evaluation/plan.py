@@ -255,7 +255,7 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
     budgets = np.unique(np.asarray(at, dtype=np.float64)) if at is not None else default_budgets(prepared)
     if budgets.size == 0 or np.any(budgets <= 0) or not np.all(np.isfinite(budgets)):
         raise InputError("budgets must be positive numbers", param="at")
-    results = [_compare(prepared, np.array([b]), n_boot, seed)[0] for b in budgets]
+    results = _compare(prepared, budgets, n_boot, seed)
     curves, sweep, crossovers, reaches = _sweep(prepared, target, n_boot, seed)
     meta = {"problems": len(order), "ties": ties, "budget": unit,
             "bootstrap": {"replicates": n_boot, "confidence": 0.95, "seed": seed, "paired": True}}
@@ -340,12 +340,7 @@ def _sweep(prepared: Sequence[_Prepared], target: float | None, n_boot: int, see
         est = bootstrap_ci(per_problem, n_boot=n_boot, seed=seed)
         curves[p.option.name] = {"budget": own.tolist(), "k": list(range(1, p.n + 1)), "score": est.mean.tolist(),
                                  "low": est.low.tolist(), "high": est.high.tolist()}
-        # the option's mean at every sweep point (NaN where it is not measured; greedy takes its
-        # one sample at any budget that buys it)
-        bought = samples_within_budget(points, p.per_sample)
-        held = (bought >= 1) if p.option.select == "greedy" else (bought >= 1) & (bought <= p.n)
-        m = np.where(held, est.mean[np.clip(np.minimum(bought, p.n) - 1, 0, None)], np.nan)
-        means.append(m)
+        means.append(p.values_at(points)[0].mean(axis=0))  # NaN where the option is not measured
     means = np.array(means)
     names = [p.option.name for p in prepared]
     best = [None if np.isnan(col).all() else names[_first_best(col)] for col in means.T]

@@ -11,7 +11,6 @@ import numpy as np
 from rankkit.errors import InputError
 from rankkit.rankers.base import Ranker, RankerCost
 from rankkit.rankers.registry import register_ranker
-from rankkit.verifier.store import MANIFEST, file_sha256
 
 DEFAULT_LM = "smollm2-135m"
 
@@ -47,12 +46,6 @@ class VerifierRanker(Ranker):
                                           lm=("unset" if lm == "default" else lm), cache_dir=cache_dir(),
                                           workers=workers)
             self.learned = False
-            manifest = self.verifier.manifest
-            # cached scores belong to this very verifier: retraining into the same directory
-            # changes the manifest (weights' hashes, creation time) and so the cache key
-            self.version = f"1-{file_sha256(Path(self.path) / MANIFEST)[:16]}"
-            self._trained_keys = set(manifest.get("trained_problems") or [])
-            self._trained_tasks = set(manifest.get("trained_tasks") or [])
         else:
             options = {"epochs": epochs} if epochs is not None else {}
             self.verifier = Verifier(mode=mode or "no-exec", backbone=backbone or "boosting",
@@ -60,7 +53,6 @@ class VerifierRanker(Ranker):
                                      lm_norm=lm_norm or "mean", seed=seed, cache_dir=cache_dir(), workers=workers,
                                      backbone_options=options)
             self.learned = True
-            self._trained_keys, self._trained_tasks = set(), set()
         self.seen_tasks: set[str] = set()  # scored problems whose task ids the saved verifier trained on
         self.scored_tasks: set[str] = set()
 
@@ -89,12 +81,13 @@ class VerifierRanker(Ranker):
         if self.path is not None:
             from rankkit.verifier.features import problem_key
 
+            trained_keys, trained_tasks = set(self.verifier.trained_problems), set(self.verifier.trained_tasks)
             for p, g in zip(problems, generations):
-                if problem_key(p, g) in self._trained_keys:
+                if problem_key(p, g) in trained_keys:
                     raise InputError(f"task {p.task_id}: the verifier in {self.path} was trained on these very "
                                      f"samples and labels; rank them with --ranker verifier (cross-fitted) instead")
                 self.scored_tasks.add(str(p.task_id))
-                if str(p.task_id) in self._trained_tasks:
+                if str(p.task_id) in trained_tasks:
                     self.seen_tasks.add(str(p.task_id))
         return self.verifier.rank_scores(problems, generations)
 

@@ -23,13 +23,20 @@ from rankkit.errors import SpecError
 WEIGHTS = "weights.safetensors"
 
 
-def _groups(feats, labels):
+def problem_groups(labels) -> tuple[np.ndarray, np.ndarray]:
+    """(all labels in one array, the index of each sample's problem)."""
     y = np.concatenate([np.asarray(l, dtype=np.int64) for l in labels])
     g = np.concatenate([np.full(len(l), i) for i, l in enumerate(labels)])
     return y, g
 
 
-def _inner_splits(y: np.ndarray, groups: np.ndarray, n_splits: int = 3):
+def base_rate_logit(y: np.ndarray) -> float:
+    """The log-odds of the smoothed base rate: the model for a training set of one class."""
+    p = (y.sum() + 1.0) / (len(y) + 2.0)
+    return float(np.log(p / (1 - p)))
+
+
+def inner_splits(y: np.ndarray, groups: np.ndarray, n_splits: int = 3):
     """Problem-grouped folds for choosing hyperparameters and calibrating on training data only;
     [] when the training set is too small or a fold would hold one class."""
     from sklearn.model_selection import GroupKFold
@@ -101,16 +108,15 @@ class LogisticBackbone(Backbone):
         from sklearn.linear_model import LogisticRegression
         from sklearn.metrics import log_loss
 
-        X, (y, groups) = self.inputs(feats), _groups(feats, labels)
+        X, (y, groups) = self.inputs(feats), problem_groups(labels)
         self.mean = X.mean(0)
         scale = X.std(0)
         self.scale = np.where(scale > 1e-12, scale, 1.0)
         Z = (X - self.mean) / self.scale
         if len(np.unique(y)) < 2:  # one class only: the smoothed base rate for every sample
-            p = (y.sum() + 1.0) / (len(y) + 2.0)
-            self.coef, self.intercept = np.zeros(X.shape[1]), float(np.log(p / (1 - p)))
+            self.coef, self.intercept = np.zeros(X.shape[1]), base_rate_logit(y)
             return self
-        best_c, splits = self.C_GRID[-1], _inner_splits(y, groups)
+        best_c, splits = self.C_GRID[-1], inner_splits(y, groups)
         if splits:
             losses = []
             for c in self.C_GRID:
@@ -209,14 +215,13 @@ class BoostingBackbone(Backbone):
         from sklearn.linear_model import LogisticRegression
 
         X = np.concatenate([f.matrix for f in feats], axis=0)
-        y, groups = _groups(feats, labels)
+        y, groups = problem_groups(labels)
         self.trees, self.platt, self.constant = None, (1.0, 0.0), None  # a refit forgets the last fit
         if len(np.unique(y)) < 2:
-            p = (y.sum() + 1.0) / (len(y) + 2.0)
-            self.constant = float(np.log(p / (1 - p)))
+            self.constant = base_rate_logit(y)
             return self
         raw_oof = np.empty(len(y))
-        splits = _inner_splits(y, groups)
+        splits = inner_splits(y, groups)
         for tr, te in splits:
             inner = self._model(seed).fit(X[tr], y[tr])
             raw_oof[te] = inner.decision_function(X[te])

@@ -180,7 +180,6 @@ class FeatureExtractor:
         self.mode, self.lm, self.hidden = check_mode(mode), lm or None, bool(hidden)
         self.dtype, self.workers = dtype, workers
         self.case_seconds, self.total_seconds = case_seconds, total_seconds
-        self.names = feature_names(mode, self.lm)
         self._memo: dict[str, ProblemFeatures] = {}
         self._lm_cache = LMFeatureCache(cache_dir, f"{self.lm}|{dtype}|{FEATURES_VERSION}") if self.lm else None
         # measured cost: LM flops, LM seconds, sandbox seconds, samples

@@ -14,7 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.errors import SpecError
-from rankkit.verifier.backbones import Backbone, backbone_class, log_sigmoid
+from rankkit.rankers.ensemble import pool_top_expected
+from rankkit.verifier.backbones import Backbone, backbone_class, inner_splits, log_sigmoid, problem_groups
 from rankkit.verifier.features import FeatureExtractor, check_mode, feature_names
 
 COMBINE = ("none", "lm")
@@ -30,11 +31,6 @@ def group_logsumexp(scores: np.ndarray, groups: np.ndarray) -> np.ndarray:
         members = groups == g
         out[members] = np.logaddexp.reduce(scores[members])
     return out
-
-
-def top_pick_value(scores: np.ndarray, labels: np.ndarray) -> float:
-    """The expected label of the top-scored sample (ties shared): rank-score@n."""
-    return float(labels[scores >= scores.max()].mean())
 
 
 class Verifier:
@@ -112,14 +108,11 @@ class Verifier:
         """lambda maximising the training problems' mean rank-score@n, on out-of-fold verifier
         log-probs (problem folds) where the backbone is cheap to refit; the fine-tuned one uses
         its in-sample predictions."""
-        from rankkit.verifier.backbones import _inner_splits
-
         if self.backbone.uses_text:
             logp = [log_sigmoid(z) for z in self.backbone.logits(feats)]
         else:
-            y = np.concatenate(labels)
-            groups = np.concatenate([np.full(len(l), i) for i, l in enumerate(labels)])
-            splits = _inner_splits(y, groups)
+            y, groups = problem_groups(labels)
+            splits = inner_splits(y, groups)
             if not splits:
                 return 0.0
             logp = [None] * len(feats)
@@ -132,7 +125,7 @@ class Verifier:
                     logp[i] = log_sigmoid(z)
         best, best_value = 0.0, -1.0
         for lam in LAMBDA_GRID:
-            value = np.mean([top_pick_value(self._combined(lp, f, lam), l) for lp, f, l in zip(logp, feats, labels)])
+            value = np.mean([pool_top_expected(self._combined(lp, f, lam), l) for lp, f, l in zip(logp, feats, labels)])
             if value > best_value + 1e-12:
                 best, best_value = lam, value
         return best
