@@ -13,7 +13,7 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
 def machine() -> str:
-    from rankkit.jobs.profile import cpu_model
+    from rankkit.machine import cpu_model
 
     cpu = cpu_model()
     mem = ""

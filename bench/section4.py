@@ -21,7 +21,7 @@ import numpy as np
 from _results import machine, write_section
 from rankkit.costs import analytic_cost, load_cost_table
 from rankkit.dumps import load_dump
-from rankkit.evaluation import compare_generators, evaluate, open_dump, resolve_series
+from rankkit.evaluation import Budget, compare_generators, evaluate, open_dump, resolve_series
 from rankkit.paths import data_file
 from rankkit.report import markdown_table
 from rankkit.scores import read_scores
@@ -57,8 +57,8 @@ def main() -> None:
     by_k = compare_generators(dumps, ks, n_boot=args.bootstrap)
     budgets = np.unique(np.concatenate([np.array(ks) * table[smol_name].flops_per_sample,
                                         np.array(ks) * table["codegen-16b"].flops_per_sample]))
-    by_flops = compare_generators(dumps, ks, budget="flops", generators=[smol_name, "codegen-16b"],
-                                  cost_table=table, budgets=budgets, n_boot=args.bootstrap)
+    by_flops = compare_generators(dumps, ks, budget=Budget("flops", cost_table=table, points=budgets),
+                                  generators=[smol_name, "codegen-16b"], n_boot=args.bootstrap)
 
     # the pipeline on the MBPP dump
     mbpp_path = data_file("mbpp_smollm2-135m.labelled.json.gz")

@@ -96,7 +96,12 @@ def load_cost_table(path: str | Path) -> dict[str, ModelCost]:
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        data = yaml.safe_load(text)
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            raise InputError(f"{path}: invalid YAML{where}: {getattr(e, 'problem', None) or e}") from None
     else:
         try:
             data = json.loads(text)

@@ -153,11 +153,41 @@ def report_dict(report: Report, panels: Sequence[str] = ("k", "budget")) -> dict
     return out
 
 
+TABLE_SUFFIXES = (".csv", ".json")
+
+
+def check_table_path(path: str | Path, param: str = "output") -> Path:
+    """A table output path that ``write_table`` can write (checked before any work is done)."""
+    from rankkit.errors import InputError
+
+    path = Path(path)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"{path}: table output must end in .csv or .json", param=param)
+    return path
+
+
+def check_plot_path(path: str | Path, param: str = "plot") -> Path:
+    """An image path whose suffix matplotlib can write (checked before any work is done)."""
+    from rankkit.errors import InputError
+
+    path = Path(path)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    kinds = Figure().canvas.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in kinds:
+        raise InputError(f"{path}: cannot draw a plot of type {path.suffix or '(no suffix)'!r}; use one of "
+                         f"{', '.join('.' + k for k in sorted(kinds))}", param=param)
+    return path
+
+
 def write_table(curves: Sequence[Curve] | Report, path: str | Path, meta: Mapping | None = None,
                 panels: Sequence[str] = ("k", "budget")) -> None:
     """CSV (tidy rows; differences as rows named 'A - BASELINE') or JSON (rows, differences and
     run metadata), chosen by the extension. Takes a Report (its ``panels``) or a list of curves."""
-    path = Path(path)
+    path = check_table_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(curves, Report):
         data = report_dict(curves, panels)
@@ -174,12 +204,8 @@ def write_table(curves: Sequence[Curve] | Report, path: str | Path, meta: Mappin
             w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
             w.writeheader()
             w.writerows(rows)
-    elif path.suffix.lower() == ".json":
-        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     else:
-        from rankkit.errors import InputError
-
-        raise InputError(f"{path}: table output must end in .csv or .json", param="output")
+        path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
 
 
 def report_markdown(report: Report, title: str, references: Mapping[str, float] | None = None) -> str:
@@ -191,8 +217,12 @@ def report_markdown(report: Report, title: str, references: Mapping[str, float] 
     if report.budget:
         lines[-1] += (f" Generator cost {meta['generator_cost_per_sample']:.4g} {unit}/sample "
                       f"({meta.get('generator_cost_source') or meta['generator']}).")
+    if meta.get("series"):
+        lines += ["", "Scores: " + "; ".join(f"`{n}` from {o}" for n, o in meta["series"].items()) + "."]
     for name, text in meta.get("rankers", {}).items():
         lines += ["", f"`{name}`: {text}."]
+    for note in meta.get("notes", []):
+        lines += ["", f"**Note:** {note}."]
     lines += ["", markdown_table(report.k_curves, "rank-score@k (pass@k is the unit-test upper bound)")]
     if report.panel_differences("k"):
         lines += [markdown_table(report.panel_differences("k"), f"rank-score@k minus {report.baseline}")]
@@ -202,8 +232,10 @@ def report_markdown(report: Report, title: str, references: Mapping[str, float] 
         if report.panel_differences("budget"):
             lines += [markdown_table(report.panel_differences("budget"),
                                      f"rank-score_{report.budget} minus {report.baseline}")]
-        lines += [f"Ranker cost per sample ({unit}):", "", "| ranker | cost |", "|---|---|",
-                  *[f"| {n} | {c:.4g} |" for n, c in report.ranker_costs.items()], ""]
+        sources = meta.get("costs", {}).get("rankers", {})
+        lines += [f"Ranker cost per sample ({unit}):", "", "| ranker | cost | source |", "|---|---|---|",
+                  *[f"| {n} | {c:.4g} | {sources.get(n, {}).get('source', '')} |"
+                    for n, c in report.ranker_costs.items()], ""]
     if references:
         lines += ["Markers: " + "; ".join(f"{k} = {100 * v:.1f}%" for k, v in references.items()), ""]
     return "\n".join(lines)
@@ -315,11 +347,16 @@ def plan_markdown(plan, title: str = "") -> str:
             lines.append(f"| {name} | {o.k} | {_fmt_cell(o.score, o.low, o.high)} | {diff} | {mark} |")
         lines.append("")
     lines += ["## Over the whole budget range", ""]
-    if plan.crossovers:
-        lines += [f"- at {fmt(c['budget'])}: best changes from {c['from'] or 'none measured'} to "
-                  f"{c['to'] or 'none measured'} ({c['why']})" for c in plan.crossovers]
-    else:
-        lines.append("- the best option is the same wherever any option is measured")
+    events = sorted([(c["budget"], f"- at {fmt(c['budget'])}: best changes from {c['from']} to {c['to']} ({c['why']})")
+                     for c in plan.crossovers] +
+                    [(m["budget"], f"- from {fmt(m['budget'])}: {m['option']} is not measured (its dump holds "
+                                   f"{m['samples']} samples); " + (f"only {', '.join(m['measured'])} measured beyond here"
+                                                                   if m["measured"] else "no option is measured beyond here")
+                      + " — not a crossover")
+                     for m in getattr(plan, "limits", [])])
+    if not plan.crossovers:
+        lines.append("- no crossover: the best option is the same wherever two or more options are measured")
+    lines += [text for _, text in events]
     if plan.target is not None:
         lines += ["", f"Smallest budget at which each option reaches {100 * plan.target:.1f}%:", ""]
         lines += [f"- {n}: {fmt(b) if b is not None else 'not reached with the samples its dump holds'}"
@@ -350,7 +387,10 @@ def plot_plan(plan, path: str | Path, title: str = "") -> None:
             line = ax.step(x, y, where="post", label=o["name"], linewidth=1.6)[0]
             ax.fill_between(x, low, high, step="post", alpha=0.12, color=line.get_color(), linewidth=0)
         colours[o["name"]] = line.get_color()
-    points, best = plan.sweep["budget"], plan.sweep["best"]
+    points = plan.sweep["budget"]
+    contested = plan.sweep.get("contested", [True] * len(points))
+    # shade only where the best option beat another: where it is the only one measured, it is not "best"
+    best = [b if c else None for b, c in zip(plan.sweep["best"], contested)]
     start = 0
     for i in range(1, len(points) + 1):  # one shaded span per run of the same best option
         if i == len(points) or best[i] != best[start]:
@@ -362,7 +402,7 @@ def plot_plan(plan, path: str | Path, title: str = "") -> None:
     ax.set_xlabel(X_TITLES[plan.unit])
     ax.set_ylabel("problems solved (%)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, title="lines: 95% bands; background: best option", title_fontsize=7)
+    ax.legend(fontsize=8, title="lines: 95% bands; background: best of two or more measured", title_fontsize=7)
     ax.set_title(title or f"Which option solves the most problems per {plan.unit} budget", fontsize=10)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)

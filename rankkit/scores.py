@@ -121,8 +121,11 @@ def read_scores(
     dump: Dump,
     columns: Sequence[str] | None = None,
     lower_is_better: Iterable[str] = (),
+    missing: str = "error",
 ) -> ScoreTable:
-    """Read a score file and align it with ``dump`` (every sample exactly once)."""
+    """Read a score file and align it with ``dump`` (every sample exactly once). ``columns``:
+    which to read (default: the file's score columns); ``missing="skip"`` reads those of them
+    the file has and leaves the others out instead of raising."""
     path = Path(path)
     if not path.exists():
         raise DumpError(path, "score file not found")
@@ -138,7 +141,9 @@ def read_scores(
         raise DumpError(path, "score file has no rows")
 
     wanted = list(columns) if columns else list(meta.get("score_columns") or [])
-    if not wanted:
+    if columns and missing == "skip":
+        wanted = [c for c in wanted if c in raw and c not in KEY_COLUMNS]
+    elif not wanted:
         wanted = [c for c in raw if c not in KEY_COLUMNS and _numeric_column(raw[c])]
     for c in wanted:
         if c not in raw:

@@ -15,6 +15,7 @@ from rankkit.cli import app
 from rankkit.dumps import Dump, TaskSamples, load_dump
 from rankkit.errors import CostError, LabelAccessError, RankkitError
 from rankkit.evaluation import (
+    Budget,
     RankerFailure,
     cross_fit_scores,
     open_dump,
@@ -71,7 +72,7 @@ def test_budgeted_evaluate_matches_the_cli_too(tmp_path):
     assert r.exit_code == 0, r.output
     dump = open_dump(DEMO, head=5)
     report = evaluate(dump, resolve_series(dump, ["length", "random"], show_progress=False), [1, 3, 10],
-                      budget="flops", generator="codellama-13b", ranker_costs={"length": 1e12}, n_boot=100)
+                      budget=Budget("flops", "codellama-13b", ranker_costs={"length": 1e12}), n_boot=100)
     write_table(report, py_out, panels=["budget"])
     assert json.loads(cli_out.read_text()) == json.loads(py_out.read_text())
     assert report.ranker_costs == {"length": 1e12, "random": 0.0}
@@ -162,8 +163,8 @@ def test_score_command_writes_scores_that_rank_score_reads_back(tmp_path):
     for name in live:
         assert all(np.array_equal(live[name][t], from_file[name][t]) for t in live[name])
         assert from_file[name].cost == live[name].cost
-    a = evaluate(dump, live, [1, 5], budget="time", generator="codellama-7b", n_boot=50)
-    b = evaluate(dump, from_file, [1, 5], budget="time", generator="codellama-7b", n_boot=50)
+    a = evaluate(dump, live, [1, 5], budget=Budget("time", "codellama-7b"), n_boot=50)
+    b = evaluate(dump, from_file, [1, 5], budget=Budget("time", "codellama-7b"), n_boot=50)
     for ca, cb in zip(a.budget_curves, b.budget_curves):
         np.testing.assert_array_equal(ca.estimate.mean, cb.estimate.mean)
     r = runner.invoke(app, ["score", DEMO, "--ranker", "not-a-ranker", "-o", str(out)])
@@ -213,6 +214,9 @@ def test_views_hide_verdict_fields_and_carry_public_benchmark_metadata():
 
 # --- cross-fitting is leak-free ---------------------------------------------------------------
 
+CHECKED: list[str] = []  # every task id any Recording instance scored (folds get fresh clones)
+
+
 class Recording(Ranker):
     """A learned ranker that records which task ids each fit saw, and checks every scored one."""
 
@@ -221,7 +225,7 @@ class Recording(Ranker):
     cost = FREE
 
     def __init__(self):
-        self.fitted_on, self.checked = set(), []
+        self.fitted_on, self.checked = set(), CHECKED
 
     def fit(self, problems, generations, labels):
         assert all(isinstance(p, ProblemView) for p in problems)
@@ -255,6 +259,7 @@ class Memoriser(Ranker):
 
 def test_cross_fitting_never_scores_a_problem_with_a_fit_that_saw_it():
     dump = synthetic_dump(problems=11)
+    CHECKED.clear()
     ranker = Recording()
     cross_fit_scores(dump, ranker, folds=4, show_progress=False)
     assert sorted(ranker.checked) == sorted(dump.tasks)  # every problem scored exactly once
@@ -304,13 +309,13 @@ def test_unknown_cost_fails_only_under_a_budget_and_measured_costs_come_back(tmp
     assert scores.cost is None
     evaluate(dump, {"unpriced": scores}, [1, 2], n_boot=10)  # no budget: fine
     with pytest.raises(CostError, match="'unpriced' has no cost") as info:
-        evaluate(dump, {"unpriced": scores}, [1, 2], budget="time", generator="codellama-7b", n_boot=10)
+        evaluate(dump, {"unpriced": scores}, [1, 2], budget=Budget("time", "codellama-7b"), n_boot=10)
     assert info.value.param == "ranker_costs" and info.value.example == "unpriced=VALUE"
     measured = score_dump(dump, Measuring(), show_progress=False, cache_dir=tmp_path)
     assert measured.cost == RankerCost(10.0, 0.5)
     again = score_dump(dump, Measuring(), show_progress=False, cache_dir=tmp_path)  # all from the cache
     assert again.cost == RankerCost(10.0, 0.5)
-    report = evaluate(dump, {"m": again}, [1, 2], budget="time", generator="codellama-7b", n_boot=10)
+    report = evaluate(dump, {"m": again}, [1, 2], budget=Budget("time", "codellama-7b"), n_boot=10)
     assert report.ranker_costs == {"m": 0.5, "random": 0.0}
 
 

@@ -169,8 +169,17 @@ def test_each_job_starts_in_a_fresh_empty_directory(pool):
 
 
 def test_jobs_do_not_share_random_state(pool):
-    results = pool.run(["import random\nprint(random.random())\n"] * 4)
+    # each job's random state comes from its own program: different programs, different draws
+    results = pool.run([f"import random\nprint(random.random())  # {i}\n" for i in range(4)])
     assert len({r["stdout"] for r in results}) == 4
+
+
+def test_a_program_draws_the_same_random_numbers_on_every_run(pool):
+    # before, every child reseeded from the OS: a program using random got a verdict by chance
+    program = "import random\nprint(random.random(), random.randrange(10 ** 9))\n"
+    first = pool.run([program] * 3)
+    again = pool.run([program])
+    assert len({r["stdout"] for r in first + again}) == 1
 
 
 def test_namespaces_files_outside_the_workdir_are_read_only(tmp_path):

@@ -256,7 +256,7 @@ def test_torchrun_two_processes_shard_and_merge_like_one(tmp_path, tiny_model_di
 
 
 def test_score_job_records_its_measured_cost_for_budgeted_reports(tmp_path, tiny):
-    from rankkit.evaluation import evaluate, resolve_series
+    from rankkit.evaluation import Budget, evaluate, resolve_series
     from rankkit.jobs import score_dump_nll
     from rankkit.scores import read_scores
 
@@ -270,6 +270,6 @@ def test_score_job_records_its_measured_cost_for_budgeted_reports(tmp_path, tiny
     cost = table.costs["mean_nll"]
     params = sum(p.numel() for p in model.parameters())
     assert cost.seconds_per_sample > 0 and cost.flops_per_sample >= 2 * params  # at least one token each
-    report = evaluate(dump, resolve_series(dump, ["mean_nll"], scores=table), [1, 2], budget="flops",
-                      generator="codellama-7b", n_boot=10)
+    report = evaluate(dump, resolve_series(dump, ["mean_nll"], scores=table), [1, 2], budget=Budget("flops", "codellama-7b"),
+                      n_boot=10)
     assert report.ranker_costs["mean_nll"] == cost.flops_per_sample

@@ -38,11 +38,12 @@ def test_crossovers_at_exact_budgets_and_the_budget_to_a_target():
     # below 4 only the small model is measured; one large sample (4 FLOPs, 0.75) beats 4 small
     # ones (pass@4 = 2/3) until the fifth small sample (pass@5 = 7/9 > 3/4) arrives at 5
     assert [(c["budget"], c["from"], c["to"]) for c in p.crossovers] == [
-        (4.0, "small", "large"), (5.0, "large", "small"),
-        # 11 FLOPs buy 11 small samples (10 held): only the large one is still measured, until 12
-        (11.0, "small", "large"), (12.0, "large", None)]
+        (4.0, "small", "large"), (5.0, "large", "small")]
     assert p.crossovers[0]["why"] == "the scores cross"
-    assert p.crossovers[2]["why"] == "small is not measured from here on: its dump holds 10 samples"
+    # 11 FLOPs buy 11 small samples (10 held): only the large one is still measured, until 12;
+    # options running out of samples are limits, not crossovers
+    assert [(m["budget"], m["option"], m["samples"], m["measured"]) for m in p.limits] == [
+        (11.0, "small", 10, ["large"]), (12.0, "large", 2, [])]
     at = p.at(4.5)
     assert at.best == "large" and at.options["large"].k == 1 and at.options["small"].k == 4
     assert at.options["large"].score == pytest.approx(0.75)

@@ -24,6 +24,7 @@ from rankkit.rankers import (
     register_ranker,
     unregister_ranker,
 )
+from rankkit.rankers.base import ranker_identity
 from rankkit.score_cache import ScoreCache
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,12 +165,12 @@ def test_score_cache_resumes_and_never_mixes_dumps(tmp_path):
     again = score_dump(dump, make_ranker("test-counting"), show_progress=False, cache_dir=tmp_path, spec="test-counting")
     assert CALLS["n"] == 5 and all(np.array_equal(first[t], again[t]) for t in first)
     # a torn last line (kill -9 mid-write): that problem is scored again, nothing else
-    cache = ScoreCache(tmp_path, "test-counting", dump, CountingRanker.version)
+    cache = ScoreCache(tmp_path, ranker_identity(make_ranker("test-counting")), dump, "test-counting")
     text = cache.path.read_text()
     cache.path.write_text(text[: len(text) - 20])
     score_dump(dump, make_ranker("test-counting"), show_progress=False, cache_dir=tmp_path, spec="test-counting")
     assert CALLS["n"] == 6
-    assert len(ScoreCache(tmp_path, "test-counting", dump, CountingRanker.version).load()) == 5
+    assert len(ScoreCache(tmp_path, ranker_identity(make_ranker("test-counting")), dump, "test-counting").load()) == 5
     # another spec or other samples: scored afresh
     score_dump(dump, make_ranker("test-counting:1"), show_progress=False, cache_dir=tmp_path, spec="test-counting:1")
     score_dump(load_dump(DEMO).head(6), make_ranker("test-counting"), show_progress=False, cache_dir=tmp_path,

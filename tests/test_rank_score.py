@@ -69,7 +69,7 @@ def test_curves_batch_matches_single_with_mixed_n():
 def test_stable_ties_keep_dump_order():
     scores = np.array([1.0, 2.0, 1.0, 2.0])
     labels = np.array([1, 0, 0, 1])
-    np.testing.assert_array_equal(rank_labels(scores, labels), [0, 1, 1, 0])
+    np.testing.assert_array_equal(rank_labels(scores, labels, ties="stable"), [0, 1, 1, 0])
 
 
 @settings(max_examples=100, deadline=None)

@@ -23,7 +23,7 @@ err = Console(stderr=True)
 # library parameter -> the flag that sets it (errors speak of parameters; users type flags)
 FLAGS = {
     "ks": "--k", "budget": "--budget", "budgets": "--budgets", "generator": "--generator",
-    "ranker_costs": "--ranker-cost", "cost_table": "--cost-table", "ties": "--ties",
+    "ranker_costs": "--ranker-cost", "plot": "--plot", "cost_table": "--cost-table", "ties": "--ties",
     "discard_unfinished": "--discard-unfinished", "benchmark": "--benchmark", "head": "--problems",
     "rankers": "--ranker", "baseline": "--baseline", "model": "--model", "dtype": "--dtype", "shard": "--shard",
     "resume": "--resume", "output": "-o", "folds": "--folds", "scores": "--scores", "stop_sequences": "--stop",
@@ -38,15 +38,31 @@ class UsageError(RankkitError):
     """A flag's value that the command line itself rejects (its message names the flag)."""
 
 
-def cli_message(e: RankkitError) -> str:
-    """The error in the user's terms: the flag that fixes it instead of the library parameter."""
+def cli_message(e: RankkitError, flags: set[str] | None = None) -> str:
+    """The error in the user's terms: the flag that fixes it instead of the library parameter;
+    ``flags``: the command's own flags (a flag it lacks is never named)."""
     flag = FLAGS.get(e.param or "")
     if flag is None:
         return str(e)
+    if flags is not None and flag not in flags:
+        return e.message
     if e.example == "False":
         return f"{e.message} (leave out {flag})"
     fix = flag if e.example in (None, "True") else f"{flag} {e.example}"
     return f"{e.message} (give {fix})"
+
+
+def command_flags(fn) -> set[str]:
+    """Every flag a typer command function declares (``--k``, ``-o``, ``--no-score-cache``, ...)."""
+    import inspect
+
+    out: set[str] = set()
+    for p in inspect.signature(fn).parameters.values():
+        for decl in getattr(p.default, "param_decls", None) or ():
+            for part in decl.split("/"):
+                if part.strip().startswith("-"):
+                    out.add(part.strip())
+    return out
 
 
 def fail(message: str) -> None:
@@ -58,12 +74,17 @@ def command(name: str, group: typer.Typer | None = None, **kwargs):
     stderr and exit with code 2."""
 
     def decorate(fn):
+        flags = command_flags(fn)
+
         @functools.wraps(fn)
         def run(*args, **kw):
             try:
                 return fn(*args, **kw)
             except RankkitError as e:
-                err.print(f"[bold red]error:[/] {cli_message(e)}", highlight=False, markup=True, soft_wrap=True)
+                from rich.markup import escape
+
+                err.print(f"[bold red]error:[/] {escape(cli_message(e, flags))}", highlight=False, markup=True,
+                          soft_wrap=True)
                 raise typer.Exit(2) from None
 
         return (group or app).command(name, **kwargs)(run)

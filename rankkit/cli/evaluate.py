@@ -25,13 +25,30 @@ from rankkit.cli.app import (
     parse_references,
     split_ext,
 )
-from rankkit.evaluation import DEFAULT_TIES, compare_generators, evaluate, max_k, open_dump, resolve_series
-from rankkit.report import curves_table, differences_table, plot_curves, write_report, write_table
+from rankkit.evaluation import (
+    DEFAULT_TIES,
+    Budget,
+    compare_generators,
+    evaluate,
+    max_k,
+    open_dump,
+    resolve_series,
+)
+from rankkit.report import (
+    check_plot_path,
+    check_table_path,
+    curves_table,
+    differences_table,
+    plot_curves,
+    write_report,
+    write_table,
+)
 from rankkit.scoring import BUDGET_UNITS, TIES
 from rankkit.score_cache import default_score_cache_dir
 
 BUDGETS = ("none", *BUDGET_UNITS)
-TIES_HELP = "stable (tied samples keep dump order) or expected (the exact mean over random tie-breaking)."
+TIES_HELP = ("expected (default: the exact mean over random tie-breaking, independent of the dump's order) or "
+             "stable (tied samples keep dump order, as the paper's snippet sorts).")
 BASELINE_HELP = ("Series the others are compared with by a paired bootstrap: auto (an NLL series if present, "
                  "else random), a series name, or none.")
 
@@ -79,13 +96,20 @@ def rank_score(
     choice(budget, BUDGETS, "--budget")
     choice(ties, TIES, "--ties")
     refs = parse_references(references)
+    if output is not None:
+        check_table_path(output)
+    if plot is not None:
+        check_plot_path(plot)
+    spend = None
+    if budget != "none":  # every cost entry is checked before any sample is scored
+        spend = Budget(budget, generator, cost_table(cost_file), parse_ranker_costs(ranker_costs),
+                       parse_floats(budgets, "--budgets"))
+        spend.check()
     dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
     ks = parse_ks(k, all_k, max_k(dump))
     series = resolve_series(dump, rankers, scores, lower_is_better, seed, None if no_score_cache else score_cache,
                             folds, show_progress=not quiet)
-    report = evaluate(dump, series, ks, budget=budget, generator=generator, cost_table=cost_table(cost_file),
-                      ranker_costs=parse_ranker_costs(ranker_costs), budgets=parse_floats(budgets, "--budgets"),
-                      ties=ties, discard_unfinished=discard_unfinished, with_pass=with_pass,
+    report = evaluate(dump, series, ks, budget=spend, ties=ties, discard_unfinished=discard_unfinished, with_pass=with_pass,
                       baseline=_baseline(baseline), n_boot=n_boot, seed=seed)
     panel = "k" if budget == "none" else "budget"
     title = (f"rank-score@k — {dump_path.name} ({len(dump)} problems)" if panel == "k"
@@ -101,6 +125,18 @@ def rank_score(
 
 def _print(report, panel: str, title: str) -> None:
     console.print(curves_table(report.panel(panel), title=title))
+    for name, origin in report.meta.get("series", {}).items():
+        line = f"{name}: scores from {origin}"
+        if panel == "budget" and name in report.meta.get("costs", {}).get("rankers", {}):
+            cost = report.meta["costs"]["rankers"][name]
+            line += f"; cost {cost['per_sample']:.4g} {report.meta['costs']['unit']}/sample ({cost['source']})"
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if panel == "budget" and "costs" in report.meta:
+        gen = report.meta["costs"]["generator"]
+        console.print(f"generation: {gen['per_sample']:.4g} {report.meta['costs']['unit']}/sample ({gen['model']}: "
+                      f"{gen['source']})", markup=False, highlight=False, soft_wrap=True)
+    for note in report.meta.get("notes", []):
+        err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     for name, text in report.meta.get("rankers", {}).items():
         console.print(f"{name}: {text}", markup=False, highlight=False, soft_wrap=True)
     diffs = report.panel_differences(panel)
@@ -144,7 +180,9 @@ def report_command(
         fail(f"--name given {len(names)} times for {len(dumps)} dumps")
     if scores and len(scores) != len(dumps):
         fail(f"--scores given {len(scores)} times for {len(dumps)} dumps (one per dump, same order)")
-    costs, table = parse_ranker_costs(ranker_costs), cost_table(cost_file)
+    spend = Budget(budget, generator, cost_table(cost_file), parse_ranker_costs(ranker_costs),
+                   parse_floats(budgets, "--budgets"))
+    spend.check()  # before any sample is scored
     for i, path in enumerate(dumps):
         bench_name = names[i] if names else split_ext(path)[0]
         refs = parse_references([r.split("::", 1)[-1] for r in references
@@ -152,9 +190,7 @@ def report_command(
         dump = open_dump(path, benchmark or "auto", None, head, check_ids)
         series = resolve_series(dump, rankers, scores[i] if scores else None, lower_is_better, seed,
                                 None if no_score_cache else score_cache, folds, show_progress=not quiet)
-        report = evaluate(dump, series, parse_ks(k, False, max_k(dump)), budget=budget, generator=generator,
-                          cost_table=table, ranker_costs=costs, budgets=parse_floats(budgets, "--budgets"),
-                          ties=ties, discard_unfinished=discard_unfinished, baseline=_baseline(baseline),
+        report = evaluate(dump, series, parse_ks(k, False, max_k(dump)), budget=spend, ties=ties, discard_unfinished=discard_unfinished, baseline=_baseline(baseline),
                           n_boot=n_boot, seed=seed)
         title = f"{bench_name}: {len(dump)} problems, {dump.n_samples} samples, generator {report.meta['generator']}"
         _print(report, "k", f"rank-score@k — {title}")
@@ -186,13 +222,20 @@ def pass_at_k_command(
     if generators and len(generators) != len(dumps):
         fail(f"give one --generator per dump ({len(dumps)} dumps, {len(generators)} generators)")
     refs = parse_references(references)
+    if output is not None:
+        check_table_path(output)
+    if plot is not None:
+        check_plot_path(plot)
+    spend = None
+    if budget != "none":
+        spend = Budget(budget, cost_table=cost_table(cost_file), points=parse_floats(budgets, "--budgets"))
+        spend.check(list(generators) or [None])
     loaded = [open_dump(p, benchmark or "auto", repair_spaces, None, check_ids) for p in dumps]
     names = list(generators) or [p.name for p in dumps]
     if len(set(names)) != len(names):
         names = [f"{n} ({p.name})" for n, p in zip(names, dumps)]
     curves = compare_generators(dict(zip(names, loaded)), parse_ks(k, all_k, min(max_k(d) for d in loaded)),
-                                budget=budget, generators=generators, cost_table=cost_table(cost_file),
-                                budgets=parse_floats(budgets, "--budgets"), n_boot=n_boot, seed=seed)
+                                budget=spend, generators=generators, n_boot=n_boot, seed=seed)
     title = ("pass@k by generator" if budget == "none" else
              f"pass_{budget}@{'t' if budget == 'time' else 'f'} by generator (each sample costs its generator's "
              f"{'seconds' if budget == 'time' else 'FLOPs'})")
@@ -225,6 +268,8 @@ def score_command(
     from rankkit.rankers import available_rankers
     from rankkit.scores import write_series
 
+    if not output.name.lower().endswith((".parquet", ".jsonl", ".csv")):
+        fail(f"{output}: a score file must end in .parquet, .jsonl or .csv")
     live = set(available_rankers())
     for spec in rankers:
         if spec.partition(":")[0] not in live:

@@ -63,8 +63,10 @@ def execute_command(
     report = done.report
     env = report.environment
     console.print(f"{input_path.name}: {done.samples:,} samples, {report.distinct_programs:,} distinct programs "
-                  f"({report.cached:,} from the cache), {env['isolation']} isolation, Python {env['python']}"
-                  f"{' with site-packages' if env['site_packages'] else ', standard library only'}")
+                  f"({report.cached:,} from the cache, {report.retried:,} run twice after a timeout or a dead "
+                  f"worker), {env['isolation']} isolation, process limit: {env['process_limit']}, "
+                  f"Python {env['python']}{' with site-packages' if env['site_packages'] else ', standard library only'}",
+                  markup=False, highlight=False, soft_wrap=True)
     table = Table()
     table.add_column("verdict")
     table.add_column("samples", justify="right")
@@ -72,6 +74,15 @@ def execute_command(
         table.add_row(kind, f"{count:,}")
     console.print(table)
     err.print(f"wrote {output} and {results}")
+    errors = report.errors()
+    if errors:
+        from rankkit.execution.pool import SandboxError
+        from rankkit.execution.runner import sample_positions
+
+        where = ", ".join(f"task {t} sample {i}" for t, i in sample_positions(dump, errors[:10]))
+        more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
+        raise SandboxError(f"the sandbox failed (kind 'error') on {len(errors)} sample(s): {where}{more}; they are "
+                           f"unlabelled in {output} and their details are in {results}")
 
 
 @command("score-nll")

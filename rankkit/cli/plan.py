@@ -24,7 +24,7 @@ def plan_command(
     cost_files: List[Path] = typer.Option([], "--cost-table", help="JSON/YAML cost table (rankkit profile writes one), added to the paper's. Repeatable (later tables win)."),
     target: Optional[float] = typer.Option(None, "--target", help="A score (fraction, e.g. 0.6): the smallest budget at which each option reaches it."),
     common_problems: bool = typer.Option(False, "--common-problems", help="Compare on the problems every option has (else differing problem sets are an error)."),
-    ties: str = typer.Option("stable", "--ties", help="stable or expected tie-breaking for ranker options."),
+    ties: str = typer.Option("expected", "--ties", help="expected (default, order-free) or stable (dump order) tie-breaking for ranker options."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the plan as .md or .json."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw score against budget into this image."),
     n_boot: int = typer.Option(1000, "--bootstrap", help="Bootstrap replicates."),

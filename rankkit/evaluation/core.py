@@ -14,8 +14,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from rankkit.costs import PAPER_COSTS, ModelCost, get_cost
-from rankkit.dumps import Dump, attach_problems, load_dump
+from rankkit.costs import ModelCost
+from rankkit.dumps import Dump, open_dump
 from rankkit.errors import CostError, InputError, UnknownNameError
 from rankkit.evaluation.curves import (
     DEFAULT_TIES,
@@ -30,9 +30,8 @@ from rankkit.evaluation.curves import (
     rank_score_budget_curve,
     rank_score_curve,
 )
+from rankkit.evaluation.budget import Budget
 from rankkit.evaluation.live import Scores, score_dump
-from rankkit.rankers.base import RankerCost
-from rankkit.scoring import BUDGET_UNITS
 
 DEFAULT_KS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000)
 
@@ -42,34 +41,13 @@ def default_ks(limit: int) -> np.ndarray:
     return np.array([k for k in DEFAULT_KS if k <= limit] or [1])
 
 
-def open_dump(path: str | Path, benchmark: str | None = "auto", repair_spaces: bool | None = None,
-              head: int | None = None, check_task_ids: bool = True) -> Dump:
-    """Load a dump for evaluation. ``benchmark``: 'humaneval' / 'mbpp' checks every task id
-    against it and fills in missing prompts; 'auto' does so when all ids have one benchmark's
-    form (HumanEval/N, MBPP/N); None (or ``check_task_ids=False`` with 'auto') checks nothing."""
-    from rankkit.tasks import BENCHMARKS, detect_benchmark, problem_lookup
-
-    if benchmark not in (None, "auto", *BENCHMARKS):
-        raise InputError(f"unknown benchmark {benchmark!r}; choose from {', '.join(BENCHMARKS)}",
-                               param="benchmark")
-    dump = load_dump(path, repair_spaces=repair_spaces)
-    if benchmark == "auto":
-        benchmark = detect_benchmark(dump.tasks) if check_task_ids else None
-    if benchmark is not None:
-        attach_problems(dump, problem_lookup(benchmark, **({"split": "all"} if benchmark == "mbpp" else {})))
-        dump.metadata["benchmark"] = benchmark
-    if head is not None:
-        if head < 1:
-            raise InputError("the number of problems must be >= 1", param="head")
-        dump = dump.head(head)
-    return dump
-
-
 def is_nll_series(name: str) -> bool:
-    """Series that hold a causal LM's NLL: the ``nll`` ranker or an NLL column of a score file."""
+    """Series that hold a causal LM's NLL: the ``nll`` and ``generator-nll`` rankers or an NLL
+    column of a score file."""
     from rankkit.scores import is_nll_name
 
-    return name == "nll" or name.startswith("nll:") or is_nll_name(name)
+    base = name.partition(":")[0]
+    return base in ("nll", "generator-nll") or is_nll_name(name)
 
 
 def resolve_series(dump: Dump, rankers: Sequence[str] = (), scores=None, lower_is_better: Sequence[str] = (),
@@ -88,22 +66,28 @@ def resolve_series(dump: Dump, rankers: Sequence[str] = (), scores=None, lower_i
 
     table = scores
     if scores is not None and not isinstance(scores, ScoreTable):
-        wanted = [r for r in rankers if not is_live(r)] or None
-        table = read_scores(scores, dump, columns=wanted, lower_is_better=lower_is_better)
+        # every asked-for name that is a column of the file is read from it, live ranker or not
+        table = read_scores(scores, dump, columns=list(rankers) or None, lower_is_better=lower_is_better,
+                            missing="skip" if rankers else "error")
     names = list(rankers) or (list(table.columns) if table is not None else ["random", "length", "oracle"])
-    out: dict[str, Scores] = {}
-    for spec in names:
+    live = {}
+    for spec in names:  # every spec is checked, and every ranker made, before any of them runs
         if table is not None and spec in table.columns:
-            out[spec] = Scores(table.oriented(spec), name=spec, cost=table.costs.get(spec),
-                               higher_is_better=table.higher_is_better[spec])
-        elif is_live(spec):
-            ranker = make_ranker(spec, seed=seed)
-            out[spec] = score_dump(dump, ranker, show_progress=show_progress, cache_dir=cache_dir, spec=spec,
-                                   folds=folds)
-        else:
+            continue
+        if not is_live(spec):
             have = f"score columns: {', '.join(table.columns)}; " if table is not None else ""
             raise UnknownNameError(f"unknown ranker {spec!r} ({have}rankers: {', '.join(sorted(registered))})",
                                    param="rankers")
+        live[spec] = make_ranker(spec, seed=seed)
+    out: dict[str, Scores] = {}
+    for spec in names:
+        if spec in live:
+            out[spec] = score_dump(dump, live[spec], show_progress=show_progress, cache_dir=cache_dir, spec=spec,
+                                   folds=folds)
+        else:
+            out[spec] = Scores(table.oriented(spec), name=spec, cost=table.costs.get(spec),
+                               higher_is_better=table.higher_is_better[spec], origin=f"file {table.source}",
+                               cost_source=f"score file {table.source}" if spec in table.costs else None)
     return out
 
 
@@ -133,69 +117,28 @@ class Report:
         return [d for d in self.differences if d.x_label == x_label]
 
 
-def _budget_unit(budget: str | None) -> str | None:
-    """None for no budget ('none' and '' too), else a checked unit."""
-    if budget in (None, "none", ""):
-        return None
-    if budget not in BUDGET_UNITS:
-        raise InputError(f"budget must be one of none, {', '.join(BUDGET_UNITS)}, got {budget!r}", param="budget")
-    return budget
-
-
-def _with_paper_costs(cost_table: Mapping[str, ModelCost] | None) -> dict[str, ModelCost]:
-    """The paper's Table 1 with the user's entries added (theirs win)."""
-    return {**PAPER_COSTS, **(cost_table or {})}
-
-
-def _generator_cost(generator, table: Mapping[str, ModelCost], unit: str) -> tuple[str, float, str]:
-    if generator is None:
-        raise CostError(f"a {unit} budget needs the cost of the model that generated the dump",
-                        param="generator", example="MODEL")
-    entry = generator if isinstance(generator, ModelCost) else get_cost(str(generator), table)
-    return entry.name, entry.per_sample(unit), entry.source or entry.name
-
-
-def _series_cost(name: str, scores, overrides: Mapping[str, float | str], table, unit: str) -> float:
-    """Cost per sample (budget units) of a series: ``ranker_costs`` first (a number, or a model
-    whose scoring cost to use), else what its ranker declared or measured."""
-    if name in overrides:
-        value = overrides[name]
-        if isinstance(value, str):
-            return get_cost(value, table).score_per_sample(unit)
-        value = float(value)
-        if not value >= 0:
-            raise InputError(f"the cost of {name!r} must be >= 0, got {value}", param="ranker_costs")
-        return value
-    cost: RankerCost | None = getattr(scores, "cost", None)
-    if cost is None:
-        raise CostError(f"ranker {name!r} has no cost per sample in {unit} (none declared or measured)",
-                        param="ranker_costs", example=f"{name}=VALUE")
-    return cost.per_sample(unit)
-
-
 def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarray]], ks: Sequence[int] | None = None,
-             *, budget: str | None = None, generator: str | ModelCost | None = None,
-             cost_table: Mapping[str, ModelCost] | None = None, ranker_costs: Mapping[str, float | str] | None = None,
-             budgets: Sequence[float] | None = None, ties: str = DEFAULT_TIES, discard_unfinished: bool = False,
+             *, budget: Budget | None = None, ties: str = DEFAULT_TIES, discard_unfinished: bool = False,
              with_pass: bool = True, baseline: str | None = "auto", n_boot: int = 1000, seed: int = 0) -> Report:
     """pass@k and rank-score@k of each series on a labelled dump, optionally under a budget.
 
     ``series``: name -> {task_id: scores, higher is better} (``Scores`` from ``score_dump`` or
-    ``resolve_series`` carry their ranker's cost). ``ks``: default 1, 2, 5, 10, ... up to n.
-    ``budget``: None, "flops" or "time": also rank-score_<budget> at ``budgets`` (default: k x the
-    ``generator``'s cost per sample, the generator a cost-table entry or a ``ModelCost``), each
-    sample costing generation plus its series' cost (``ranker_costs`` overrides, by series name:
-    a number in budget units, or a model whose scoring cost to use). ``baseline``: the series every
-    other is compared with by a paired bootstrap; "auto" = an NLL series if present, else random
-    (added when absent); None = no comparisons.
+    ``resolve_series`` carry their ranker's cost and origin). ``ks``: default 1, 2, 5, 10, ...
+    up to n. ``budget``: a ``Budget`` (unit, generator, cost table, per-series overrides,
+    points): also rank-score_<unit> at its points (default: k x the generator's cost per
+    sample), each sample costing generation plus its series' cost. ``baseline``: the series
+    every other is compared with by a paired bootstrap; "auto" = an NLL series if present, else
+    random (added when absent); None = no comparisons.
     """
     if not isinstance(dump, Dump):
         dump = open_dump(dump)
     check_ties(ties)
-    budget = _budget_unit(budget)
+    if budget is not None and not isinstance(budget, Budget):
+        raise InputError(f"budget must be a Budget (rankkit.evaluation.Budget), got {budget!r}", param="budget")
+    if budget is not None:
+        budget.check()
     dump.counts()  # every sample labelled, or a clear error naming the first that is not
     ks = check_ks(dump, default_ks(max_k(dump)) if ks is None else ks)
-    table = _with_paper_costs(cost_table)
     series = dict(series)
     base = _pick_baseline(series, baseline)
     if base == "random" and "random" not in series:
@@ -203,10 +146,11 @@ def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarr
 
         series["random"] = score_dump(dump, make_ranker("random", seed=seed), show_progress=False)
     meta = {"dump": dump.source, "problems": len(dump), "samples": dump.n_samples, "ties": ties,
-            "discard_unfinished": discard_unfinished, "budget": budget, "baseline": base,
+            "discard_unfinished": discard_unfinished, "budget": budget.unit if budget else None, "baseline": base,
             "bootstrap": {"replicates": n_boot, "confidence": 0.95, "seed": seed, "paired": True}}
     if dump.metadata.get("benchmark"):
         meta["benchmark"] = dump.metadata["benchmark"]
+    meta["series"] = {name: getattr(s, "origin", None) or "given" for name, s in series.items()}
     described = {name: s.description for name, s in series.items() if getattr(s, "description", None)}
     if described:
         meta["rankers"] = described  # how each learned or configured ranker made its numbers
@@ -217,22 +161,31 @@ def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarr
     report = Report(k_curves, baseline=base, meta=meta)
 
     if budget is not None:
-        gen_name, gen_cost, gen_source = _generator_cost(generator, table, budget)
-        grid = np.unique(np.asarray(budgets, dtype=np.float64)) if budgets is not None else ks * gen_cost
+        unit = budget.unit
+        gen_name, gen_cost, gen_source = budget.generator_cost()
+        grid = (np.unique(np.asarray(budget.points, dtype=np.float64)) if budget.points is not None
+                else ks * gen_cost)
         if grid.size == 0 or np.any(grid < 0):
             raise InputError("budgets must be numbers >= 0", param="budgets")
         meta.update(generator=gen_name, generator_cost_per_sample=gen_cost, generator_cost_source=gen_source)
-        overrides = dict(ranker_costs or {})
-        unknown = sorted(set(overrides) - set(series))
+        unknown = sorted(set(budget.ranker_costs) - set(series))
         if unknown:
             raise InputError(f"ranker costs given for series that are not evaluated: {', '.join(unknown)}",
                              param="ranker_costs")
-        costs = {name: _series_cost(name, s, overrides, table, budget) for name, s in series.items()}
+        priced = {name: budget.series_cost(name, s) for name, s in series.items()}
+        costs = {name: value for name, (value, _) in priced.items()}
         report.ranker_costs = costs
+        meta["costs"] = {"unit": "FLOPs" if unit == "flops" else "seconds",
+                         "generator": {"model": gen_name, "per_sample": gen_cost, "source": gen_source},
+                         "rankers": {name: {"per_sample": value, "source": source}
+                                     for name, (value, source) in priced.items()}}
+        notes = budget.notes(gen_source, priced)
+        if notes:
+            meta["notes"] = notes
         if with_pass:
-            report.budget_curves.append(pass_budget_curve(dump, grid, budget, gen_cost, "pass@k", n_boot, seed))
+            report.budget_curves.append(pass_budget_curve(dump, grid, unit, gen_cost, "pass@k", n_boot, seed))
         for name, scores in series.items():
-            report.budget_curves.append(rank_score_budget_curve(dump, scores, grid, budget, gen_cost, costs[name],
+            report.budget_curves.append(rank_score_budget_curve(dump, scores, grid, unit, gen_cost, costs[name],
                                                                 name, ties, discard_unfinished, n_boot, seed))
     if base is not None:
         for curves in (report.k_curves, report.budget_curves):
@@ -254,25 +207,23 @@ def _pick_baseline(series: Mapping, baseline: str | None) -> str | None:
     return next((name for name in series if is_nll_series(name)), "random")
 
 
-def compare_generators(dumps: Mapping[str, Dump], ks: Sequence[int] | None = None, *, budget: str | None = None,
-                       generators: Sequence[str | ModelCost] | None = None,
-                       cost_table: Mapping[str, ModelCost] | None = None, budgets: Sequence[float] | None = None,
-                       n_boot: int = 1000, seed: int = 0) -> list[Curve]:
-    """pass@k of several generators' dumps (name -> dump), or pass_<budget> with one cost entry
-    per dump (same order): the paper's Sec. 4 comparison of model sizes under one budget."""
-    budget = _budget_unit(budget)
+def compare_generators(dumps: Mapping[str, Dump], ks: Sequence[int] | None = None, *, budget: Budget | None = None,
+                       generators: Sequence[str | ModelCost] | None = None, n_boot: int = 1000,
+                       seed: int = 0) -> list[Curve]:
+    """pass@k of several generators' dumps (name -> dump), or pass_<unit> under ``budget`` with one
+    cost entry per dump in ``generators`` (same order): the paper's Sec. 4 comparison of model
+    sizes under one budget."""
     limit = min(max_k(d) for d in dumps.values())
     ks = check_ks(min(dumps.values(), key=max_k), default_ks(limit) if ks is None else ks)
     if budget is None:
         return [pass_curve(d, ks, name=name, n_boot=n_boot, seed=seed) for name, d in dumps.items()]
     if not generators or len(generators) != len(dumps):
-        raise CostError(f"a {budget} budget needs one generator cost entry per dump ({len(dumps)} dumps)",
+        raise CostError(f"a {budget.unit} budget needs one generator cost entry per dump ({len(dumps)} dumps)",
                         param="generator", example="MODEL")
-    table = _with_paper_costs(cost_table)
-    costs = [_generator_cost(g, table, budget)[1] for g in generators]
-    grid = (np.unique(np.asarray(budgets, dtype=np.float64)) if budgets is not None
+    costs = [budget.generator_cost(g)[1] for g in generators]
+    grid = (np.unique(np.asarray(budget.points, dtype=np.float64)) if budget.points is not None
             else np.unique(np.concatenate([ks * c for c in costs])))
-    return [pass_budget_curve(d, grid, budget, c, name, n_boot, seed)
+    return [pass_budget_curve(d, grid, budget.unit, c, name, n_boot, seed)
             for (name, d), c in zip(dumps.items(), costs)]
 
 

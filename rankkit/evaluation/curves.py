@@ -15,6 +15,7 @@ import numpy as np
 from rankkit.dumps import Dump
 from rankkit.errors import InputError
 from rankkit.scoring import (
+    DEFAULT_TIES,
     TIES,
     Estimate,
     bootstrap_ci,
@@ -24,8 +25,6 @@ from rankkit.scoring import (
     rank_score_at_budget,
     rank_score_matrix,
 )
-
-DEFAULT_TIES = "stable"  # tied samples keep dump order; "expected" averages over tie orders
 
 
 @dataclass

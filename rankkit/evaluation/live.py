@@ -1,7 +1,8 @@
 """Running live rankers over a dump: label-free views, the score cache, cross-fitting, costs.
 
 ``score_dump`` returns ``Scores``: task_id -> scores oriented so that higher is better, with the
-ranker's cost per sample (declared, or measured while scoring and kept with cached scores).
+ranker's cost per sample (declared, or measured while scoring and kept with cached scores) and
+where both came from.
 """
 
 from __future__ import annotations
@@ -11,23 +12,27 @@ from pathlib import Path
 import numpy as np
 
 from rankkit.dumps import Dump
-from rankkit.errors import InputError, RankkitError
+from rankkit.errors import InputError, RankkitError, SpecError
+from rankkit.machine import machine_name
 from rankkit.progress import Progress
-from rankkit.rankers.base import Ranker, RankerCost, oriented, total_cost
+from rankkit.rankers.base import Ranker, RankerCost, clone, oriented, ranker_identity, total_cost
 from rankkit.rankers.view import view_for
 from rankkit.score_cache import ScoreCache
 
 
 class Scores(dict):
-    """task_id -> scores (higher is better) of one series, with where they came from, what
-    one sample costs to score (``cost``: RankerCost, or None when unknown) and, for rankers that
-    say how they were made (a verifier's mode and training), ``description``."""
+    """task_id -> scores (higher is better) of one series, with where they came from
+    (``origin``: 'live', 'live (cached: ...)' or 'file PATH'), what one sample costs to score
+    (``cost``: RankerCost, or None when unknown) and where that figure comes from
+    (``cost_source``), the LM that scored them (``model``, for a cost table's scoring entry) and,
+    for rankers that say how they were made (a verifier's mode and training), ``description``."""
 
     def __init__(self, values=(), *, name: str = "", cost: RankerCost | None = None,
-                 higher_is_better: bool = True, description: str | None = None):
+                 higher_is_better: bool = True, description: str | None = None, origin: str = "live",
+                 cost_source: str | None = None, model: str | None = None):
         super().__init__(values)
         self.name, self.cost, self.higher_is_better = name, cost, higher_is_better
-        self.description = description
+        self.description, self.origin, self.cost_source, self.model = description, origin, cost_source, model
 
     def natural(self) -> dict[str, np.ndarray]:
         """The scores in the ranker's own direction (e.g. NLL lower-is-better), for writing."""
@@ -43,6 +48,19 @@ def measured_cost(ranker) -> RankerCost | None:
     """What the ranker measured of its own cost (rankers not derived from Ranker: None)."""
     measure = getattr(ranker, "measured_cost", None)
     return measure() if callable(measure) else None
+
+
+def measured_totals(ranker, samples_seen: int) -> tuple[float, float] | None:
+    """(FLOPs, seconds) the ranker measured in all; ``samples_seen``: what this process handed it,
+    for rankers that only report a per-sample mean."""
+    fn = getattr(ranker, "measured_totals", None)
+    totals = fn() if callable(fn) else None
+    if totals is not None:
+        return float(totals[0]), float(totals[1])
+    cost = measured_cost(ranker)
+    if cost is None:
+        return None
+    return cost.flops_per_sample * samples_seen, cost.seconds_per_sample * samples_seen
 
 
 def describe(ranker) -> str | None:
@@ -76,17 +94,21 @@ def _checked(ranker_name: str, task, s) -> np.ndarray:
     return s
 
 
-def _combined_cost(declared, cached, cached_samples: int, measured, measured_samples: int) -> RankerCost | None:
-    """Declared cost if any; else the sample-weighted mean of what earlier runs (cache) and this
-    run measured."""
-    if declared is not None:
-        return declared
-    parts = [(c, n) for c, n in ((cached, cached_samples), (measured, measured_samples)) if c is not None and n]
-    if not parts:
-        return None
-    total = sum(n for _, n in parts)
-    return RankerCost(sum(c.flops_per_sample * n for c, n in parts) / total,
-                      sum(c.seconds_per_sample * n for c, n in parts) / total)
+def _score_batch(ranker, spec: str, tasks) -> list[np.ndarray]:
+    """One checked score array per task, in order: a ranker returning more or fewer is a bug."""
+    views = [view_for(ranker, t) for t in tasks]
+    scores = list(_call(ranker, spec, "score_many", views, [v.generations for v in views]))
+    if len(scores) != len(tasks):
+        raise RankerFailure(f"ranker {spec!r} returned {len(scores)} score arrays for {len(tasks)} problems")
+    return [_checked(spec, task, s) for task, s in zip(tasks, scores)]
+
+
+def _split(total: tuple[float, float] | None, sizes: list[int]) -> list[tuple[float, float] | None]:
+    """A batch's measured total shared among its problems by their sample counts."""
+    if total is None:
+        return [None] * len(sizes)
+    n = sum(sizes)
+    return [(total[0] * k / n, total[1] * k / n) for k in sizes]
 
 
 def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir: str | Path | None = None,
@@ -94,9 +116,9 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
     """Run a live ranker on every problem; scores oriented so that higher is better.
 
     Rankers see label-free views (the oracle alone gets labels). cache_dir: keep the scores on
-    disk (keyed by ``spec`` and the dump), resuming from what is there. Learned rankers
-    (``ranker.learned``) are cross-fitted: the problems are split into ``folds`` and each fold is
-    scored by the ranker fitted on the other folds' labels.
+    disk (keyed by the ranker's full identity and the dump), resuming from what is there.
+    Learned rankers (``ranker.learned``) are cross-fitted: the problems are split into ``folds``
+    and each fold is scored by a fresh copy of the ranker fitted on the other folds' labels.
     """
     spec = spec or ranker.name
     if ranker.learned:
@@ -104,30 +126,51 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
     if ranker.uses_labels:
         for task in dump:
             task.passed()  # a clear error for unlabelled samples
-    cache = (ScoreCache(cache_dir, spec, dump, str(getattr(ranker, "version", "")))
+    cache = (ScoreCache(cache_dir, ranker_identity(ranker), dump, spec)
              if cache_dir is not None and ranker.cacheable else None)
     raw = cache.load() if cache else {}
-    cached_samples = sum(len(dump[t]) for t in raw if t in dump.tasks)
+    stored = (cache.totals or {}) if cache else {}
+    cached_known = cache is not None and cache.totals is not None
     todo = [t for t in dump if t.task_id not in raw]
+    from_cache = len(dump) - len(todo)
+    machine = machine_name()
     bar = Progress(len(todo), f"ranking with {spec}", unit="problems", enabled=show_progress and bool(todo))
-    scored = 0
+    run_totals: list[tuple[float, float] | None] = []
+    seen = 0
+    before = measured_totals(ranker, seen)
     with bar:
         for start in range(0, len(todo), batch_problems):
             batch = todo[start:start + batch_problems]
-            views = [view_for(ranker, t) for t in batch]
-            scores = _call(ranker, spec, "score_many", views, [v.generations for v in views])
-            if len(scores) != len(batch):
-                raise RankerFailure(f"ranker {spec!r} returned {len(scores)} score arrays for {len(batch)} problems")
-            checked = [_checked(spec, task, s) for task, s in zip(batch, scores)]
+            checked = _score_batch(ranker, spec, batch)
             for task, s in zip(batch, checked):
                 raw[task.task_id] = s
-            scored += sum(len(t) for t in batch)
+            sizes = [len(t) for t in batch]
+            seen += sum(sizes)
+            after = measured_totals(ranker, seen)
+            delta = None if after is None else (after[0] - (before or (0.0, 0.0))[0],
+                                                 after[1] - (before or (0.0, 0.0))[1])
+            before = after
+            shares = _split(delta, sizes)
+            run_totals.extend(shares)
             if cache is not None:
-                cache.append([t.task_id for t in batch], checked, own_cost(ranker))
+                cache.append([t.task_id for t in batch], checked, shares, machine)
             bar.advance(len(batch))
+    cost, cost_source = ranker.cost, "declared by the ranker"
+    if cost is None:
+        parts = [(stored[t.task_id], len(t)) for t in dump if t.task_id in stored] if cached_known else []
+        parts += [(tot, len(t)) for tot, t in zip(run_totals, todo)]
+        if from_cache and not cached_known:
+            parts = []  # some stored problems have no cost: the mean would leave them out
+        if parts and all(p is not None for p, _ in parts):
+            n = sum(k for _, k in parts)
+            cost = RankerCost(sum(p[0] for p, _ in parts) / n, sum(p[1] for p, _ in parts) / n)
+            machines = sorted((cache.machines if cache else set()) | ({machine} if todo else set()))
+            cost_source = f"measured on {', '.join(machines) or machine}"
+        else:
+            cost_source = None
+    origin = "live" if not from_cache else f"live ({from_cache} of {len(dump)} problems from the score cache {cache.path})"
     out = Scores(name=spec, higher_is_better=bool(ranker.higher_is_better), description=describe(ranker),
-                 cost=_combined_cost(ranker.cost, cache.cost if cache else None, cached_samples,
-                                     measured_cost(ranker) if scored else None, scored))
+                 cost=cost, cost_source=cost_source, origin=origin, model=_model_of(ranker))
     for task in dump:
         s = raw[task.task_id]
         if s.shape != (len(task),):
@@ -137,19 +180,30 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
     return out
 
 
+def _model_of(ranker) -> str | None:
+    model = getattr(ranker, "model", None)
+    return model if isinstance(model, str) else None
+
+
 def fold_of(position: int, folds: int) -> int:
     """Problem ``position`` (in dump order) belongs to fold position mod folds."""
     return position % folds
+
+
+def _subdump(dump: Dump, tasks) -> Dump:
+    return Dump({t.task_id: t for t in tasks}, dump.source, dict(dump.metadata))
 
 
 def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: bool = True,
                      cache_dir: str | Path | None = None, spec: str | None = None) -> Scores:
     """Scores of a learned ranker where no problem is scored by a fit that saw its labels.
 
-    Problem i belongs to fold i mod ``folds``. ``fit`` gets label-free views of the other folds'
-    problems and their labels as its explicit ``labels`` argument; scoring gets views of the
-    held-out fold. Components of a composite ranker are scored once, through the score cache
-    when one is given; its cost is theirs added up.
+    Problem i belongs to fold i mod ``folds``. Each fold gets a fresh clone of ``ranker`` (same
+    constructor parameters, no state from other folds); ``fit`` gets label-free views of the
+    other folds' problems and their labels as its explicit ``labels`` argument; scoring gets
+    views of the held-out fold. Components of a composite ranker are scored once, through the
+    score cache when one is given; a learned component is cross-fitted inside each outer fold
+    (nested), on that fold's training problems only. The cost is the components' added up.
     """
     spec = spec or ranker.name
     tasks = list(dump)
@@ -158,27 +212,77 @@ def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: 
     for task in tasks:
         task.passed()
     components = ranker.components() if callable(getattr(ranker, "components", None)) else {}
-    costs = []
-    if components:
-        known = {}
-        for name, component in components.items():
-            known[name] = score_dump(dump, component, show_progress, cache_dir, spec=name)
-            costs.append(known[name].cost)
-        ranker.set_component_scores(known)
+    fixed, learned, costs = {}, {}, []
+    for name, component in components.items():
+        if getattr(component, "uses_labels", False):
+            raise SpecError(f"ranker {spec!r}: component {name!r} reads the labels")
+        if getattr(component, "learned", False):
+            learned[name] = component
+        else:
+            fixed[name] = score_dump(dump, component, show_progress, cache_dir, spec=name)
+            costs.append(fixed[name].cost)
     folds = max(2, min(folds, len(tasks)))
-    out = {}
+    out: dict[str, np.ndarray] = {}
+    own: list[tuple[float, float] | None] = []
+    learned_costs: dict[str, list] = {name: [] for name in learned}
+    description = None
     with Progress(folds, f"cross-fitting {spec}", unit="folds", enabled=show_progress) as bar:
         for f in range(folds):
             train = [t for i, t in enumerate(tasks) if fold_of(i, folds) != f]
             test = [t for i, t in enumerate(tasks) if fold_of(i, folds) == f]
-            train_views = [view_for(ranker, t) for t in train]
-            _call(ranker, spec, "fit", train_views, [v.generations for v in train_views],
+            model = clone(ranker)
+            if components:
+                known = dict(fixed)
+                for name, component in learned.items():
+                    inner = cross_fit_scores(_subdump(dump, train), component, folds, False, cache_dir, spec=name)
+                    outer = _fit_and_score(clone(component), name, train, test)
+                    learned_costs[name].append((outer[1], sum(len(t) for t in test)))
+                    known[name] = {**inner, **outer[0]}
+                model.set_component_scores(known)
+            train_views = [view_for(model, t) for t in train]
+            _call(model, spec, "fit", train_views, [v.generations for v in train_views],
                   [t.passed().astype(np.int8) for t in train])
-            test_views = [view_for(ranker, t) for t in test]
-            scores = _call(ranker, spec, "score_many", test_views, [v.generations for v in test_views])
-            for task, s in zip(test, scores):
-                out[task.task_id] = oriented(ranker, _checked(spec, task, s))
+            start = measured_totals(model, 0)
+            for task, s in zip(test, _score_batch(model, spec, test)):
+                out[task.task_id] = oriented(model, s)
+            end = measured_totals(model, sum(len(t) for t in test))
+            own.append(None if end is None else (end[0] - (start or (0, 0))[0], end[1] - (start or (0, 0))[1]))
+            description = describe(model)
             bar.advance(1)
-    cost = total_cost(costs) if components else own_cost(ranker)
+    if components:
+        for name, parts in learned_costs.items():
+            costs.append(_per_sample(parts))
+        cost = total_cost(costs)
+    elif ranker.cost is not None:
+        cost = ranker.cost
+    else:
+        cost = _per_sample([(o, 1) for o in own], samples=sum(len(t) for t in tasks))
     return Scores({t.task_id: out[t.task_id] for t in tasks}, name=spec, cost=cost,
-                  higher_is_better=bool(ranker.higher_is_better), description=describe(ranker))
+                  higher_is_better=bool(ranker.higher_is_better), description=description,
+                  cost_source=None if cost is None else (
+                      "declared by the ranker" if ranker.cost is not None and not components
+                      else f"measured on {machine_name()}"),
+                  origin=f"live, cross-fitted over {folds} folds", model=_model_of(ranker))
+
+
+def _fit_and_score(model, name: str, train, test) -> tuple[dict[str, np.ndarray], tuple[float, float] | None]:
+    """A learned component fitted on ``train`` and scored on ``test``: (scores, measured totals)."""
+    views = [view_for(model, t) for t in train]
+    _call(model, name, "fit", views, [v.generations for v in views], [t.passed().astype(np.int8) for t in train])
+    start = measured_totals(model, 0)
+    scores = {t.task_id: oriented(model, s) for t, s in zip(test, _score_batch(model, name, test))}
+    end = measured_totals(model, sum(len(t) for t in test))
+    if model.cost is not None:
+        n = sum(len(t) for t in test)
+        return scores, (model.cost.flops_per_sample * n, model.cost.seconds_per_sample * n)
+    return scores, None if end is None else (end[0] - (start or (0, 0))[0], end[1] - (start or (0, 0))[1])
+
+
+def _per_sample(parts, samples: int | None = None) -> RankerCost | None:
+    """Sum of (FLOPs, seconds) totals over their samples; None if any total is unknown."""
+    if not parts or any(p is None for p, _ in parts):
+        return None
+    n = samples if samples is not None else sum(k for _, k in parts)
+    if not n:
+        return None
+    return RankerCost(sum(p[0] for p, _ in parts) / n, sum(p[1] for p, _ in parts) / n)

@@ -23,7 +23,8 @@ import numpy as np
 from rankkit.costs import ModelCost
 from rankkit.dumps import Dump
 from rankkit.errors import CostError, InputError, SpecError
-from rankkit.evaluation.core import _budget_unit, _generator_cost, _series_cost, _with_paper_costs, open_dump
+from rankkit.dumps import open_dump
+from rankkit.evaluation.budget import Budget, budget_unit
 from rankkit.evaluation.curves import DEFAULT_TIES, check_ties, ranked_labels
 from rankkit.scoring import bootstrap_ci, pass_at_k, rank_score_matrix
 from rankkit.scoring.budget import samples_within_budget
@@ -114,13 +115,15 @@ class Plan:
     unit: str
     options: list[dict]  # name, dump, generator, select, costs, samples per problem
     results: list[BudgetResult]
-    crossovers: list[dict]  # budget, from, to
+    crossovers: list[dict]  # budget, from, to: where one measured option overtakes another
     curves: dict[str, dict]  # name -> {"budget": [...], "score": [...], "low", "high", "k"} at every breakpoint
     sweep: dict  # {"budget": every budget where some option's k changes, "best": the best option there}
     target: float | None = None
     reaches: dict[str, float | None] = field(default_factory=dict)
     meta: dict = field(default_factory=dict)
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    # budgets where the best option runs out of samples (not a crossover): budget, option, samples, measured
+    limits: list[dict] = field(default_factory=list)
 
     def at(self, budget: float) -> BudgetResult:
         for r in self.results:
@@ -131,7 +134,7 @@ class Plan:
     def to_dict(self) -> dict:
         out = {"unit": self.unit, "meta": self.meta, "assumptions": list(self.assumptions), "options": self.options,
                "budgets": [], "crossovers": self.crossovers, "target": self.target, "reaches_target": self.reaches,
-               "curves": self.curves, "sweep": self.sweep}
+               "curves": self.curves, "sweep": self.sweep, "limits": self.limits}
         for r in self.results:
             out["budgets"].append({"budget": r.budget, "best": r.best,
                                    "options": {n: vars(o).copy() for n, o in r.options.items()}})
@@ -147,6 +150,7 @@ class _Prepared:
     gen_name: str
     gen_source: str
     ranked: list | None = None  # labels in ranker order (a ranker option)
+    ranker_cost_source: str = ""
 
     @property
     def per_sample(self) -> float:
@@ -218,9 +222,10 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
     'time') at the budgets ``at`` (default: a log-spaced range over what the options measure)."""
     from rankkit.evaluation.core import resolve_series
 
-    unit = _budget_unit(budget)
+    unit = budget_unit(budget)
     if unit is None:
         raise InputError("a plan needs a budget: flops or time", param="budget")
+    costing = Budget(unit, cost_table=cost_table)
     check_ties(ties)
     options = [parse_option(o) if isinstance(o, str) else o for o in options]
     if not options:
@@ -230,14 +235,13 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
         raise SpecError(f"option names must be unique, got {', '.join(names)}", param="options")
     if target is not None and not 0 <= target <= 1:
         raise InputError(f"the target is a fraction of problems in [0, 1], got {target}", param="target")
-    table = _with_paper_costs(cost_table)
     raw = {o.name: _load(o, benchmark) for o in options}
     order, restriction = _problem_sets(raw, common_problems)
     prepared: list[_Prepared] = []
     for o in options:
         dump = Dump({t: raw[o.name][t] for t in order}, raw[o.name].source, dict(raw[o.name].metadata))
         dump.counts()  # labelled, or an error naming the first unlabelled sample
-        gen_name, gen_cost, source = _generator_cost(_generator_of(o, dump), table, unit)
+        gen_name, gen_cost, source = costing.generator_cost(_generator_of(o, dump))
         p = _Prepared(o, dump, gen_cost, 0.0, gen_name, source)
         if o.select == "greedy":
             many = next((t for t in dump if len(t) != 1), None)
@@ -247,8 +251,8 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
         elif o.select != "tests":
             series = resolve_series(dump, [o.select], o.scores, seed=seed, cache_dir=cache_dir, folds=folds,
                                     show_progress=show_progress)[o.select]
-            overrides = {o.select: _cost_value(o.ranker_cost)} if o.ranker_cost is not None else {}
-            p.ranker_cost = _series_cost(o.select, series, overrides, table, unit)
+            override = _cost_value(o.ranker_cost) if o.ranker_cost is not None else None
+            p.ranker_cost, p.ranker_cost_source = costing.series_cost(o.select, series, override)
             p.ranked = ranked_labels(dump, series, ties)
         prepared.append(p)
 
@@ -256,16 +260,17 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
     if budgets.size == 0 or np.any(budgets <= 0) or not np.all(np.isfinite(budgets)):
         raise InputError("budgets must be positive numbers", param="at")
     results = _compare(prepared, budgets, n_boot, seed)
-    curves, sweep, crossovers, reaches = _sweep(prepared, target, n_boot, seed)
+    curves, sweep, crossovers, limits, reaches = _sweep(prepared, target, n_boot, seed)
     meta = {"problems": len(order), "ties": ties, "budget": unit,
             "bootstrap": {"replicates": n_boot, "confidence": 0.95, "seed": seed, "paired": True}}
     if restriction:
         meta["restriction"] = restriction
     described = [{"name": p.option.name, "dump": str(p.dump.source), "select": p.option.select,
                   "generator": p.gen_name, "generator_cost_source": p.gen_source, "generator_cost_per_sample": p.gen_cost,
-                  "ranker_cost_per_sample": p.ranker_cost, "cost_per_sample": p.per_sample,
+                  "ranker_cost_per_sample": p.ranker_cost, "ranker_cost_source": p.ranker_cost_source,
+                  "cost_per_sample": p.per_sample,
                   "samples_per_problem": p.n} for p in prepared]
-    return Plan(unit, described, results, crossovers, curves, sweep, target, reaches, meta)
+    return Plan(unit, described, results, crossovers, curves, sweep, target, reaches, meta, limits=limits)
 
 
 def _cost_value(value):
@@ -344,17 +349,22 @@ def _sweep(prepared: Sequence[_Prepared], target: float | None, n_boot: int, see
     means = np.array(means)
     names = [p.option.name for p in prepared]
     best = [None if np.isnan(col).all() else names[_first_best(col)] for col in means.T]
-    crossovers = []
+    # "contested": at least two options are measured there, so the best one beat another
+    contested = [int((~np.isnan(col)).sum()) >= 2 for col in means.T]
+    crossovers, limits = [], []
     for i in range(1, len(points)):
-        if best[i] == best[i - 1]:
+        if best[i] == best[i - 1] or best[i - 1] is None:
             continue
-        gone = best[i - 1] is not None and np.isnan(means[names.index(best[i - 1]), i])
-        why = (f"{best[i - 1]} is not measured from here on: its dump holds "
-               f"{prepared[names.index(best[i - 1])].n} samples" if gone else "the scores cross")
-        crossovers.append({"budget": float(points[i]), "from": best[i - 1], "to": best[i], "why": why})
+        gone = np.isnan(means[names.index(best[i - 1]), i])
+        if gone:  # the best ran out of samples: nothing crossed
+            measured = [n for n, row in zip(names, means) if not np.isnan(row[i])]
+            limits.append({"budget": float(points[i]), "option": best[i - 1],
+                           "samples": prepared[names.index(best[i - 1])].n, "measured": measured})
+            continue
+        crossovers.append({"budget": float(points[i]), "from": best[i - 1], "to": best[i], "why": "the scores cross"})
     reaches = {}
     if target is not None:
         for name, row in zip(names, means):
             hit = np.flatnonzero(row >= target - 1e-12)
             reaches[name] = float(points[hit[0]]) if hit.size else None
-    return curves, {"budget": points.tolist(), "best": best}, crossovers, reaches
+    return curves, {"budget": points.tolist(), "best": best, "contested": contested}, crossovers, limits, reaches

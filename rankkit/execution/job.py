@@ -60,5 +60,5 @@ def write_results(path: str | Path, dump: Dump, completions, report: ExecutionRe
     tmp.replace(path)
     full = {**meta, "environment": report.environment, "samples": len(report.results),
             "distinct_programs": report.distinct_programs, "cached": report.cached, "executed": report.executed,
-            "verdicts": report.counts}
+            "retried": report.retried, "verdicts": report.counts}
     path.with_name(path.name + ".meta.json").write_text(json.dumps(full, indent=1) + "\n", encoding="utf-8")

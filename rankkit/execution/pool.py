@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import queue
@@ -54,8 +55,24 @@ class Environment:
         return [self.python, *flags, "-c", SANDBOX_SOURCE, config]
 
 
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """Print a warning on stderr, once per process."""
+    if message not in _warned:
+        _warned.add(message)
+        print(message, file=sys.stderr, flush=True)
+
+
 class SandboxError(RankkitError, RuntimeError):
     """The sandbox itself failed (not the program): bad interpreter, broken worker."""
+
+
+def program_seed(program: str) -> int:
+    """The seed of ``random`` in the program's process: fixed by its text, so a program that draws
+    random numbers gets the same verdict on every run."""
+    return int.from_bytes(hashlib.sha256(program.encode("utf-8", "surrogatepass")).digest()[:8], "big")
 
 
 class Zygote:
@@ -127,6 +144,10 @@ class SandboxPool:
         self.fallback_reason: str | None = None
         self.isolation, first = self._first_worker()
         self.info = dict(first.info)
+        self.process_limit = self.info.get("process_limit") or "unknown"
+        if self.process_limit.startswith("none"):
+            warn_once(f"rankkit: warning: programs run without a process limit: {self.process_limit}; a fork "
+                      f"bomb is stopped only by the timeout (recorded in the results' metadata)")
         self._idle.put(first)
 
     def _spawn(self) -> Zygote:
@@ -162,7 +183,8 @@ class SandboxPool:
         return "basic", z
 
     def _job(self, job_id: int, program: str, isolation: str | None = None) -> dict:
-        return {"id": job_id, "program": program, "isolation": isolation or self.isolation, **asdict(self.limits)}
+        return {"id": job_id, "program": program, "isolation": isolation or self.isolation,
+                "seed": program_seed(program), **asdict(self.limits)}
 
     def _run_one(self, job_id: int, program: str) -> dict:
         try:
@@ -176,14 +198,16 @@ class SandboxPool:
                 self._all.remove(zygote)
             self._idle.put(self._spawn())
             return {"id": job_id, "kind": "violation", "detail": "the program killed its sandbox worker",
-                    "stdout": "", "stderr": "", "seconds": 0.0}
+                    "stdout": "", "stderr": "", "seconds": 0.0, "worker_died": True}
         self._idle.put(zygote)
         return result
 
-    def run(self, programs: Sequence[str], on_result: Callable[[int, dict], None] | None = None) -> list[dict]:
-        """Run every program; ``on_result(i, result)`` is called as each finishes."""
+    def run(self, programs: Sequence[str], on_result: Callable[[int, dict], None] | None = None,
+            parallel: int | None = None) -> list[dict]:
+        """Run every program, ``parallel`` at a time (default: all workers); ``on_result(i,
+        result)`` is called as each finishes."""
         results: list[dict | None] = [None] * len(programs)
-        with ThreadPoolExecutor(self.workers) as pool:
+        with ThreadPoolExecutor(max(1, min(parallel or self.workers, self.workers))) as pool:
             futures = {pool.submit(self._run_one, i, p): i for i, p in enumerate(programs)}
             for future in as_completed(futures):
                 i = futures[future]

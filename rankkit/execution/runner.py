@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from rankkit.dumps import FAIL, PASS, Dump, DumpError
+from rankkit.dumps import FAIL, PASS, UNKNOWN, Dump, DumpError
 from rankkit.execution.cache import ResultCache, cache_key, default_cache_path
 from rankkit.execution.pool import SANDBOX_SOURCE, Environment, Limits, SandboxPool
 
@@ -38,6 +38,11 @@ class ExecutionReport:
     cached: int = 0
     executed: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    retried: int = 0  # distinct programs run twice (a timeout or a dead worker the first time)
+
+    def errors(self) -> list[int]:
+        """Positions (in input order) of results where the sandbox itself failed."""
+        return [i for i, r in enumerate(self.results) if r["kind"] == "error"]
 
 
 def execute_programs(
@@ -53,7 +58,9 @@ def execute_programs(
     """Run every program in the sandbox; each result has kind, detail, seconds, stdout, stderr.
 
     dedup: identical programs run once (their result is shared). cache: True for the default
-    file (``$XDG_CACHE_HOME/rankkit/execution.sqlite``), a path, or False.
+    file (``$XDG_CACHE_HOME/rankkit/execution.sqlite``), a path, or False. A timeout or a dead
+    worker can come from machine load: such a program runs once more, after the others, on
+    half the workers; only the second verdict counts and is cached. Sandbox errors never are.
     """
     from rankkit.progress import progress
 
@@ -62,6 +69,7 @@ def execute_programs(
         environment = {
             "python": pool.info["python"], "executable": os.path.realpath(pool.info["executable"]),
             "site_packages": pool.info["site_packages"], "isolation": pool.isolation,
+            "process_limit": pool.process_limit,
             "platform": platform.platform(), "limits": asdict(limits), "workers": pool.workers,
         }
         context = {k: environment[k] for k in ("python", "executable", "site_packages", "isolation", "limits")}
@@ -76,21 +84,35 @@ def execute_programs(
             unique_results: list[dict | None] = [dict(known[k], cached=True) if k in known else None for k in keys]
             bar = progress(range(len(todo)), total=len(todo), description="executing", enabled=show_progress)
             ticks = iter(bar)
+            again: list[int] = []  # verdicts that machine load can cause: run once more before they count
 
-            def finished(j: int, result: dict) -> None:
-                i = todo[j]
+            def keep(i: int, result: dict, attempts: int) -> None:
                 result = {k: result[k] for k in ("kind", "detail", "seconds", "stdout", "stderr")}
+                if attempts > 1:
+                    result["attempts"] = attempts
                 if store is not None and result["kind"] != "error":
                     store.put(keys[i], result)
                 unique_results[i] = dict(result, cached=False)
+
+            def first(j: int, result: dict) -> None:
+                i = todo[j]
+                if result["kind"] == "timeout" or result.get("worker_died"):
+                    again.append(i)
+                else:
+                    keep(i, result, 1)
                 next(ticks, None)
 
-            pool.run([order[i] for i in todo], finished)
+            pool.run([order[i] for i in todo], first)
             for _ in ticks:
                 pass
+            if again:  # on workers that the main pass has left idle, half of them at a time
+                again.sort()
+                pool.run([order[i] for i in again], lambda j, r: keep(again[j], r, 2),
+                         parallel=max(1, pool.workers // 2))
         finally:
             if store is not None:
                 store.close()
+    retried = len(again)
     if dedup:
         position = {p: i for i, p in enumerate(order)}
         results = [unique_results[position[p]] for p in programs]
@@ -99,7 +121,7 @@ def execute_programs(
     counts: dict[str, int] = {}
     for r in results:
         counts[r["kind"]] = counts.get(r["kind"], 0) + 1
-    return ExecutionReport(results, environment, len(order), len(order) - len(todo), len(todo), counts)
+    return ExecutionReport(results, environment, len(order), len(order) - len(todo), len(todo), counts, retried)
 
 
 def dump_programs(dump: Dump, problems, truncate: bool = False) -> tuple[list[str], list[str]]:
@@ -123,16 +145,31 @@ def dump_programs(dump: Dump, problems, truncate: bool = False) -> tuple[list[st
 
 
 def label_dump(dump: Dump, results: Sequence[dict]) -> Dump:
-    """A copy of ``dump`` whose labels are the execution verdicts (passed or not)."""
+    """A copy of ``dump`` whose labels are the execution verdicts (passed or not); a sample whose
+    run the sandbox itself failed (``error``) stays unlabelled, never a silent failure."""
     if len(results) != dump.n_samples:
         raise ValueError(f"{len(results)} results for {dump.n_samples} samples")
     tasks, at = {}, 0
     for task in dump:
         n = len(task)
-        labels = np.array([PASS if r["kind"] == "passed" else FAIL for r in results[at:at + n]], dtype=np.int8)
+        labels = np.array([PASS if r["kind"] == "passed" else UNKNOWN if r["kind"] == "error" else FAIL
+                           for r in results[at:at + n]], dtype=np.int8)
         tasks[task.task_id] = task.with_labels(labels)
         at += n
     return Dump(tasks, dump.source, dict(dump.metadata))
+
+
+def sample_positions(dump: Dump, flat: Sequence[int]) -> list[tuple[str, int]]:
+    """(task_id, sample index) of each position in dump order."""
+    bounds, at = [], 0
+    for task in dump:
+        bounds.append((at, task.task_id))
+        at += len(task)
+    out = []
+    for p in flat:
+        start, task_id = max(b for b in bounds if b[0] <= p)
+        out.append((task_id, p - start))
+    return out
 
 
 def result_rows(dump: Dump, completions: Sequence[str], results: Sequence[dict]) -> list[dict]:
@@ -143,6 +180,7 @@ def result_rows(dump: Dump, completions: Sequence[str], results: Sequence[dict])
             r = results[at]
             rows.append({"task_id": task.task_id, "sample_index": i, "completion": completions[at],
                          "passed": r["kind"] == "passed", "result": human_eval_result(r), "kind": r["kind"],
-                         "detail": r["detail"], "seconds": r["seconds"], "cached": r.get("cached", False)})
+                         "detail": r["detail"], "seconds": r["seconds"], "cached": r.get("cached", False),
+                         "attempts": r.get("attempts", 1)})
             at += 1
     return rows

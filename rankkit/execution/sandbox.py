@@ -90,6 +90,9 @@ def namespaces_available():
 # Inside the job: set up isolation, then run the program
 
 
+PROCESS_LIMIT = None  # what bounds a job's processes, reported to the parent
+
+
 def enter_jail(nproc, user_namespace=False):
     """Turn this zygote into PID 1 of fresh PID, mount, network, IPC and UTS namespaces.
 
@@ -101,7 +104,10 @@ def enter_jail(nproc, user_namespace=False):
     """
     c = libc()
     uid, gid = os.getuid(), os.getgid()
+    global PROCESS_LIMIT
     cgroup = None if user_namespace else _make_cgroup(nproc)
+    PROCESS_LIMIT = ("RLIMIT_NPROC in a user namespace" if user_namespace else
+                     "pids cgroup" if cgroup else "none (no pids cgroup here, and root ignores RLIMIT_NPROC)")
     flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
     _check(c.unshare(flags | (CLONE_NEWUSER if user_namespace else 0)), "unshare namespaces")
     if user_namespace:
@@ -307,7 +313,7 @@ def _job_process(job, workdir, verdict_fd, out_fd, err_fd, nonce):
     _set_limits(job)
     import random
 
-    random.seed()  # forked children would otherwise share the zygote's random state
+    random.seed(job.get("seed", 0))  # from the program: the same program draws the same numbers every run
     _run_program(job, verdict_fd, nonce, (sys.stdout.flush, sys.stderr.flush))
 
 
@@ -563,6 +569,7 @@ def _prepare_jobs(workdir):
 
 def main():
     """Serve jobs from stdin until it closes. argv[1]: JSON config {isolation, nproc}."""
+    global PROCESS_LIMIT
     config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {"isolation": "basic", "nproc": 64}
     config.setdefault("user_namespace", False)
     for name in PRELOAD:
@@ -584,6 +591,8 @@ def main():
             jail_workdir = enter_jail(config["nproc"], config["user_namespace"])
         else:
             base_dir = tempfile.mkdtemp(prefix="rankkit-sandbox-")
+            PROCESS_LIMIT = ("none (root ignores RLIMIT_NPROC)" if os.geteuid() == 0 else "RLIMIT_NPROC")
+        info["process_limit"] = PROCESS_LIMIT
         _prepare_jobs(jail_workdir or os.path.join(base_dir, "work"))
     except Exception:
         info = {"ready": False, "error": traceback.format_exc()[-2000:]}

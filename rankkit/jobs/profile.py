@@ -21,20 +21,10 @@ import numpy as np
 
 from rankkit.costs import ArchShape, generation_flops, scoring_flops
 from rankkit.errors import InputError
+from rankkit.machine import cpu_model
 from rankkit.generation.backend import SamplingSettings
 from rankkit.generation.prompts import build_input
 from rankkit.rankers.lm_engine import parameter_count
-
-
-def cpu_model() -> str:
-    """The CPU's model name (Linux: /proc/cpuinfo), else what the platform module says."""
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _hardware() -> dict:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import inspect
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
+from rankkit.fingerprint import path_fingerprint
 from rankkit.scoring.budget import BUDGET_UNITS
 
 
@@ -43,6 +46,13 @@ class Ranker:
     ``higher_is_better = False`` and return it unflipped.
     """
 
+    def __new__(cls, *args, **kwargs):
+        # Record the constructor's arguments (defaults filled in): a ranker's identity in the
+        # score cache, and how cross-fitting makes a fresh, unfitted copy for every fold.
+        self = super().__new__(cls)
+        self._init_call = (args, dict(kwargs))
+        return self
+
     name: str = "ranker"
     higher_is_better: bool = True
     # Declared cost per sample; None = unknown: budgeted reports then ask for it, unless scoring
@@ -71,6 +81,11 @@ class Ranker:
         not measure). Used when ``cost`` is not declared."""
         return None
 
+    def measured_totals(self) -> tuple[float, float, int] | None:
+        """(FLOPs, seconds, samples) this instance measured in all so far (None: it does not
+        measure); the default is ``measured_cost`` times the samples it says it averaged over."""
+        return None
+
     def components(self) -> dict[str, "Ranker"]:
         """The rankers a composite ranker (an ensemble) is built from, by spec; {} otherwise."""
         return {}
@@ -79,8 +94,96 @@ class Ranker:
         """A composite ranker receives its components' scores (spec -> {task_id: scores, higher
         is better}) computed once by evaluation, e.g. from the score cache."""
 
+    def get_params(self) -> dict[str, Any]:
+        """The constructor's parameters as this instance was made, defaults included."""
+        return ranker_params(self)
+
+    def identity(self) -> dict[str, Any]:
+        """What, beyond its parameters and version, decides this ranker's scores: fingerprints of
+        the files and models it reads, resolved settings (dtype, device). Rankers that read
+        anything from outside extend this; see ``rankkit.fingerprint``."""
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def ranker_params(ranker) -> dict[str, Any]:
+    """A ranker's constructor parameters, defaults included (rankers not derived from Ranker:
+    the attributes named like its constructor's parameters)."""
+    init = type(ranker).__init__
+    try:
+        signature = inspect.signature(init)
+    except (TypeError, ValueError):
+        return {}
+    call = getattr(ranker, "_init_call", None)
+    if call is None:
+        return {n: getattr(ranker, n) for n in list(signature.parameters)[1:] if hasattr(ranker, n)}
+    args, kwargs = call
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return {"args": list(args), **kwargs}
+    bound.apply_defaults()
+    out = {}
+    for i, (name, value) in enumerate(bound.arguments.items()):
+        if i == 0:
+            continue  # self
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD:
+            out.update(value)
+        elif kind == inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                out[name] = list(value)
+        else:
+            out[name] = value
+    return out
+
+
+# Parameters that change how fast a ranker runs, never what it scores.
+NOT_SCORING = frozenset({"workers", "show_progress"})
+
+
+def _plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return repr(value)
+
+
+def ranker_identity(ranker) -> dict[str, Any]:
+    """Everything that decides a ranker's scores: its class, version, constructor parameters,
+    the fingerprint of every parameter naming a file or directory, and what ``identity()`` adds
+    (a model's weights, the resolved dtype and device). The score cache is keyed on this."""
+    params = {k: v for k, v in ranker_params(ranker).items() if k not in NOT_SCORING}
+    inputs = {}
+    for key, value in params.items():
+        if isinstance(value, str) and value:
+            found = path_fingerprint(value)
+            if found is not None:
+                inputs[key] = found
+    extra = ranker.identity() if callable(getattr(ranker, "identity", None)) else {}
+    return {"class": f"{type(ranker).__module__}.{type(ranker).__qualname__}",
+            "name": str(getattr(ranker, "name", "")), "version": str(getattr(ranker, "version", "")),
+            "params": _plain(params), "inputs": inputs, **_plain(extra)}
+
+
+def clone(ranker):
+    """A fresh, unfitted ranker with the same constructor parameters (scikit-learn's ``clone``):
+    what each cross-fitting fold gets, so that no state carries over from one fit to the next.
+    Rankers not derived from Ranker are deep-copied instead (give them before any fit)."""
+    call = getattr(ranker, "_init_call", None)
+    if call is None:
+        return copy.deepcopy(ranker)
+    args, kwargs = call
+    fresh = type(ranker)(*args, **kwargs)
+    for attr in ("name", "seed"):  # set after construction by make_ranker or a user
+        if attr in vars(ranker):
+            setattr(fresh, attr, getattr(ranker, attr))
+    return fresh
 
 
 def oriented(ranker: Ranker, scores: np.ndarray) -> np.ndarray:

@@ -82,8 +82,14 @@ class CodeTRanker(ProbingRanker):
         super().__init__(**kwargs)
         self.tests_path = str(tests) if tests else str(data_file(DEFAULT_TESTS))
         if not Path(self.tests_path).exists():
-            raise FileNotFoundError(f"generated tests file not found: {self.tests_path}")
+            raise InputError(f"generated tests file not found: {self.tests_path}", param="rankers")
         self.per_sample = per_sample
+
+    def identity(self) -> dict:
+        """The generated tests' file (the bundled one by default) by content."""
+        from rankkit.fingerprint import file_fingerprint
+
+        return {"tests_file": file_fingerprint(self.tests_path)}
 
     def cases(self, problem):
         tests = load_generated_tests(self.tests_path, self.per_sample)

@@ -45,6 +45,20 @@ def sample_problems(problems: int = 3, samples: int = 8) -> list[TaskSamples]:
     return out
 
 
+DECOY_FIELD = "seconds"  # how long the unit tests ran: a field that tracks the verdict
+
+
+def with_decoy(task: TaskSamples) -> TaskSamples:
+    """The task with a field that encodes its labels, declared public as a careless dump might:
+    a ranker whose scores follow it would leak the verdicts through any such field."""
+    labels = np.asarray(task.labels)
+    decoy = [float(0.01 + 3.0 * (v == 0)) for v in labels]
+    fields = {**{k: list(v) for k, v in task.fields.items()}, DECOY_FIELD: decoy}
+    return TaskSamples(task.task_id, task.prompt, list(task.generations), labels.copy(),
+                       None if task.finished is None else task.finished.copy(), fields,
+                       tuple(dict.fromkeys((*task.public, DECOY_FIELD))))
+
+
 def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None) -> dict:
     """Run every check; return a summary, or raise ConformanceError naming each failure."""
     if isinstance(ranker, str):
@@ -74,6 +88,8 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
         raise ConformanceError(name, failures)
 
     problems = problems or sample_problems()
+    if not ranker.uses_labels:
+        problems = [with_decoy(t) for t in problems]
     if ranker.learned:
         train = sample_problems(problems=8)[3:8]
         try:
@@ -118,10 +134,11 @@ def check_ranker(ranker: Ranker | str, problems: list[TaskSamples] | None = None
             fail(f"{where}: scoring twice gave different scores (rankers must be deterministic; seed them)")
         if not ranker.uses_labels:
             for labels in (1 - task.labels.clip(0, 1), np.full(len(task), -1)):
-                other, error = run(task.with_labels(labels))
+                other, error = run(with_decoy(task.with_labels(labels)))
                 if error or not np.array_equal(other, scores, equal_nan=True):
-                    fail(f"{where}: scores change with the unit-test labels, which a ranker must not read "
-                         f"(set uses_labels = True if it is an oracle)")
+                    fail(f"{where}: scores change with the unit-test labels or with a field that encodes them "
+                         f"({DECOY_FIELD!r}, declared public), which a ranker must not follow: read only the "
+                         f"fields you know (set uses_labels = True if it is an oracle)")
                     break
     try:
         views = [view_for(ranker, t) for t in problems]

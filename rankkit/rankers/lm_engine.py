@@ -55,16 +55,34 @@ def default_dtype() -> str:
     return "bf16" if (" avx512_bf16" in flags or " amx_bf16" in flags) else "fp32"
 
 
-class _RankkitTerms(logging.Filter):
-    """Rewords transformers' advice to pass a Python ``dtype=`` into rankkit's own option."""
+def resolved_settings(dtype: str | None = None, device: str | None = None) -> dict[str, str]:
+    """The dtype and device ``load_model`` will use for these arguments (None: the defaults)."""
+    import torch
+
+    return {"dtype": DTYPES.get((dtype or default_dtype()).lower(), str(dtype)),
+            "device": device or ("cuda" if torch.cuda.is_available() else "cpu")}
+
+
+def model_fingerprint(spec: str) -> dict:
+    """What identifies a model's weights: the packaged GGUF file or a local file/directory
+    (see ``rankkit.fingerprint``), else the hub id and the revision in the local hub cache."""
+    from rankkit.fingerprint import hub_revision, path_fingerprint
+
+    if spec == SMOLLM2_ALIAS:
+        return {"alias": spec, **path_fingerprint(smollm2_gguf_path())}
+    local = path_fingerprint(spec)
+    if local is not None:
+        return local
+    return {"hub_id": spec, "revision": hub_revision(spec)}
+
+
+class _DropDtypeAdvice(logging.Filter):
+    """Drops transformers' advice to load packed GGUF weights in float32: measured on this
+    project's CPUs, bf16 ran twice as fast (945 vs 464 tokens/s generating with SmolLM2-135M),
+    and the commands that load models do not all take a dtype."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "Pass `dtype=torch.float32`" in message:
-            record.msg = message.replace("Pass `dtype=torch.float32` to avoid it",
-                                         "Use --dtype fp32 (Python: dtype='fp32') to avoid it")
-            record.args = ()
-        return True
+        return "Pass `dtype=torch.float32`" not in record.getMessage()
 
 
 def load_model(spec: str, dtype: str | None = None, device: str | None = None, attn: str | None = None,
@@ -95,7 +113,7 @@ def load_model(spec: str, dtype: str | None = None, device: str | None = None, a
         elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
             raise InputError(f"model directory not found: {spec}", param="model")
     quantizer_log = logging.getLogger("transformers.quantizers.quantizer_gguf")
-    terms = _RankkitTerms()
+    terms = _DropDtypeAdvice()
     quantizer_log.addFilter(terms)
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **extra)

@@ -27,8 +27,8 @@ def shared_engine(model: str, dtype: str | None = None, device: str | None = Non
 
 class LMRanker(Ranker):
     """Base of rankers that score with a causal LM: one shared model per process, and a cost per
-    sample from the cost table when the model has an entry there, else measured while scoring
-    (FLOPs = 2 x parameters x forward tokens; seconds = wall-clock on this machine).
+    sample measured while scoring (FLOPs = 2 x parameters x forward tokens; seconds = wall-clock
+    on this machine); budgeted reports use a cost table's scoring entry for ``model`` instead.
 
     ``discard_unfinished``: samples the dump marks unfinished (no stop sequence: cut at the
     token limit) get the worst score, as the paper does for NLL ranking.
@@ -39,19 +39,34 @@ class LMRanker(Ranker):
         self.model = model
         self.discard_unfinished = bool(discard_unfinished)
         self._engine_args = (model, dtype, device, attn, max_batch_tokens)
-        self.cost = _table_cost(model)  # declared by the cost table, else None: measured
+        self.cost = None  # measured while scoring; a cost table's scoring entry for the model wins in reports
         self._tally = [0, 0.0, 0]  # forward tokens, seconds, samples: the measured cost
 
     @property
     def engine(self) -> NLLEngine:
         return shared_engine(*self._engine_args)
 
-    def measured_cost(self) -> RankerCost | None:
-        """FLOPs (2 x parameters x forward tokens) and seconds per sample scored so far."""
+    def identity(self) -> dict:
+        """The model's weights and the dtype and device it runs in decide the scores."""
+        from rankkit.rankers.lm_engine import model_fingerprint, resolved_settings
+
+        _, dtype, device, _, _ = self._engine_args
+        return {"model": model_fingerprint(self.model), **resolved_settings(dtype, device)}
+
+    def measured_totals(self) -> tuple[float, float, int] | None:
+        """FLOPs (2 x parameters x forward tokens), seconds and samples scored so far."""
         tokens, seconds, samples = self._tally
         if not samples:
             return None
-        return RankerCost(2.0 * parameter_count(self.engine.model) * tokens / samples, seconds / samples)
+        return 2.0 * parameter_count(self.engine.model) * tokens, seconds, samples
+
+    def measured_cost(self) -> RankerCost | None:
+        """FLOPs and seconds per sample scored so far."""
+        totals = self.measured_totals()
+        if totals is None:
+            return None
+        flops, seconds, samples = totals
+        return RankerCost(flops / samples, seconds / samples)
 
     def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
         """Scores in the ranker's own orientation, before discarding unfinished samples."""
@@ -74,16 +89,6 @@ class LMRanker(Ranker):
                 raise InputError(f"task {problem.task_id}: discard_unfinished needs 'finished' flags in the dump")
             scores = np.where(finished, scores, np.inf if not self.higher_is_better else -np.inf)
         return scores
-
-
-def _table_cost(model: str) -> RankerCost | None:
-    from rankkit.costs import get_cost
-
-    try:
-        entry = get_cost(model)
-        return RankerCost(entry.score_per_sample("flops"), entry.score_per_sample("time"))
-    except (KeyError, ValueError):
-        return None
 
 
 @register_ranker("nll")

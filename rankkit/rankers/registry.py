@@ -78,9 +78,13 @@ def _parameters(factory) -> tuple[list[inspect.Parameter], bool]:
     A class whose ``__init__`` passes ``**kwargs`` on to its base takes the base's parameters too.
     """
     named, seen = [], set()
-    chain = [c.__init__ for c in inspect.getmro(factory) if "__init__" in vars(c) and c is not object] \
-        if inspect.isclass(factory) else [factory]
-    for fn in chain or [factory]:
+    if inspect.isclass(factory):
+        chain = [c.__init__ for c in inspect.getmro(factory) if "__init__" in vars(c) and c is not object]
+        if not chain:
+            return named, False  # object's __init__: no parameters
+    else:
+        chain = [factory]
+    for fn in chain:
         try:
             params = list(inspect.signature(fn).parameters.values())
         except (TypeError, ValueError):
@@ -153,7 +157,28 @@ def make_ranker(spec: str, **defaults) -> Ranker:
     required = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in kwargs]
     if required:
         raise SpecError(f"ranker spec {spec!r}: ranker {name!r} needs {', '.join(required)}")
+    for p in params:
+        if p.name in kwargs:
+            _check_type(spec, name, p, kwargs[p.name])
     return get_ranker(name, **kwargs)
+
+
+def _check_type(spec: str, name: str, param: inspect.Parameter, value) -> None:
+    """A spec value must fit a parameter whose default is a number or a bool (specs are text)."""
+    default = param.default
+    if default is inspect.Parameter.empty or default is None or value is None:
+        return
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+        kind = "true or false"
+    elif isinstance(default, (int, float)):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+            isinstance(default, float) or isinstance(value, int))
+        kind = "a whole number" if isinstance(default, int) else "a number"
+    else:
+        return
+    if not ok:
+        raise SpecError(f"ranker spec {spec!r}: {param.name} of ranker {name!r} must be {kind}, got {value!r}")
 
 
 def get_ranker(name: str, **kwargs) -> Ranker:

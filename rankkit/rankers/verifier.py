@@ -91,11 +91,18 @@ class VerifierRanker(Ranker):
                     self.seen_tasks.add(str(p.task_id))
         return self.verifier.rank_scores(problems, generations)
 
-    def measured_cost(self) -> RankerCost | None:
-        """Per sample: the scoring LM's pass and the classifier's own (FLOPs and seconds), plus
-        sandbox seconds in exec mode."""
+    def measured_totals(self) -> tuple[float, float, int] | None:
+        """The scoring LM's pass and the classifier's own (FLOPs and seconds), plus sandbox seconds
+        in exec mode, over the samples scored so far."""
         t = self.verifier.cost_tally()
         if not t["samples"]:
             return None
-        return RankerCost((t["lm_flops"] + t["own_flops"]) / t["samples"],
-                          (t["lm_seconds"] + t["sandbox_seconds"] + t["own_seconds"]) / t["samples"])
+        return (t["lm_flops"] + t["own_flops"], t["lm_seconds"] + t["sandbox_seconds"] + t["own_seconds"],
+                t["samples"])
+
+    def measured_cost(self) -> RankerCost | None:
+        """Per sample: ``measured_totals`` divided by the samples."""
+        totals = self.measured_totals()
+        if totals is None:
+            return None
+        return RankerCost(totals[0] / totals[2], totals[1] / totals[2])

