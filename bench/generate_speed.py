@@ -19,7 +19,7 @@ import torch
 
 from _results import machine, write_section
 from rankkit.generation import SamplingSettings, TransformersBackend, build_input
-from rankkit.rankers.lm_engine import load_model
+from rankkit.lm import load_model
 from rankkit.tasks import load_humaneval
 
 

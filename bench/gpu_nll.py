@@ -15,7 +15,8 @@ import numpy as np
 
 from _results import machine, write_section
 from rankkit.costs import ArchShape, forward_flops
-from rankkit.rankers.lm_engine import NLLEngine, plain_scores
+from rankkit.lm import NLLEngine
+from rankkit.lm.reference import plain_scores
 
 SHAPES = {
     "7b": dict(hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,

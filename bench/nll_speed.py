@@ -17,7 +17,8 @@ import numpy as np
 from _results import machine, write_section
 from rankkit.dumps import load_dump
 from rankkit.paths import data_file
-from rankkit.rankers.lm_engine import NLLEngine, load_model, plain_scores
+from rankkit.lm import NLLEngine, load_model
+from rankkit.lm.reference import plain_scores
 from rankkit.tasks import load_mbpp
 
 

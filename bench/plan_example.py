@@ -20,7 +20,7 @@ from pathlib import Path
 
 from _results import machine, write_section
 from rankkit.costs import analytic_cost, load_cost_table
-from rankkit.evaluation import open_dump
+from rankkit.dumps import open_dump
 from rankkit.paths import data_file
 from section4 import CODEGEN_16B, token_counts
 
@@ -33,7 +33,7 @@ def codegen_costs() -> Path:
     """data/codegen-16b_costs.json: analytic FLOPs per generated sample (no measured time)."""
     path = ROOT / "data" / "codegen-16b_costs.json"
     if not path.exists():
-        from rankkit.rankers.lm_engine import load_model
+        from rankkit.lm import load_model
 
         _, tokenizer = load_model("smollm2-135m", dtype="fp32")
         p_tok, g_tok = token_counts(open_dump(data_file("humaneval_codegen16b_codet.json.gz")), tokenizer)

@@ -21,7 +21,8 @@ import numpy as np
 from _results import machine, write_section
 from rankkit.costs import analytic_cost, load_cost_table
 from rankkit.dumps import load_dump
-from rankkit.evaluation import Budget, compare_generators, evaluate, open_dump, resolve_series
+from rankkit.dumps import open_dump
+from rankkit.evaluation import Budget, compare_generators, evaluate, resolve_series
 from rankkit.paths import data_file
 from rankkit.report import markdown_table
 from rankkit.scores import read_scores
@@ -42,7 +43,7 @@ def main() -> None:
     ap.add_argument("--bootstrap", type=int, default=1000)
     ap.add_argument("--note", default="nothing else was running")
     args = ap.parse_args()
-    from rankkit.rankers.lm_engine import load_model
+    from rankkit.lm import load_model
 
     _, tokenizer = load_model("smollm2-135m", dtype="fp32")
     costs = load_cost_table(data_file("smollm2-135m_costs.json"))

@@ -22,7 +22,7 @@ from rankkit.dumps import load_dump
 from rankkit.evaluation import Scores, evaluate, score_dump
 from rankkit.paths import cache_dir, data_file
 from rankkit.rankers import RankerCost, make_ranker
-from rankkit.rankers.view import ProblemView
+from rankkit.dumps.view import ProblemView
 from rankkit.report import markdown_table
 from rankkit.scores import write_scores
 from rankkit.verifier import Verifier

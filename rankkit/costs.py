@@ -19,6 +19,19 @@ PAPER_SAMPLES_PER_WALLTIME = 1000
 
 
 @dataclass(frozen=True)
+class RankerCost:
+    """What scoring one sample costs, in the budget units. ``RankerCost()`` declares it free."""
+
+    flops_per_sample: float = 0.0
+    seconds_per_sample: float = 0.0
+
+    def per_sample(self, unit: str) -> float:
+        if unit not in BUDGET_UNITS:
+            raise ValueError(f"budget unit must be one of {', '.join(BUDGET_UNITS)}, got {unit!r}")
+        return self.flops_per_sample if unit == "flops" else self.seconds_per_sample
+
+
+@dataclass(frozen=True)
 class ModelCost:
     """What one sample costs with a model: generating it, and (optionally) scoring it."""
 

@@ -116,6 +116,11 @@ def _to_float(value) -> float:
     return result
 
 
+def read_metadata(path: str | Path) -> dict:
+    """A score file's metadata (directions, costs, provenance) without aligning it to a dump."""
+    return _read_rows(Path(path))[1]
+
+
 def read_scores(
     path: str | Path,
     dump: Dump,
@@ -206,7 +211,7 @@ def read_scores(
     costs = {}
     for c, entry in (meta.get("costs") or {}).items():
         if c in table and entry is not None:
-            from rankkit.rankers.base import RankerCost
+            from rankkit.costs import RankerCost
 
             try:
                 costs[c] = RankerCost(float(entry["flops_per_sample"]), float(entry["seconds_per_sample"]))

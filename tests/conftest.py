@@ -1,6 +1,36 @@
 import json
+import os
+import shutil
+import tempfile
 
 import pytest
+
+# Every test (and every subprocess it starts) reads and writes caches in a directory of its own,
+# never ~/.cache/rankkit; set before any test module imports rankkit (CLI defaults read it).
+_CACHE = tempfile.mkdtemp(prefix="rankkit-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach for the network
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
+
+@pytest.fixture
+def registered():
+    """``registered(name, factory)`` registers a ranker for one test and removes it afterwards."""
+    from rankkit.rankers import register_ranker, unregister_ranker
+
+    names = []
+
+    def register(name, factory):
+        register_ranker(name, overwrite=True)(factory)
+        names.append(name)
+        return factory
+
+    yield register
+    for name in names:
+        unregister_ranker(name)
 
 HE0_PROMPT = (
     "from typing import List\n\n\ndef has_close_elements(numbers: List[float], threshold: float) -> bool:\n"
@@ -55,7 +85,7 @@ def tiny():
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from rankkit.rankers.lm_engine import smollm2_gguf_path
+    from rankkit.lm import smollm2_gguf_path
 
     path = smollm2_gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)

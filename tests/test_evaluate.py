@@ -196,7 +196,11 @@ def test_rankers_get_label_free_views_and_reading_labels_names_the_ranker():
             return np.zeros(len(generations))
 
     score_dump(dump, Looker(), show_progress=False)
-    assert all(isinstance(p, ProblemView) and not hasattr(p, "_labels") for p in seen)
+    assert all(isinstance(p, ProblemView) for p in seen)
+    for p in seen:  # every way to the labels is closed
+        for read in (lambda: p.labels, lambda: p.passed(), lambda: p.is_labelled):
+            with pytest.raises(LabelAccessError):
+                read()
     assert seen[0].task_id == "T/0" and seen[0].prompt == "def f0():\n" and len(seen[0]) == 10
     oracle = score_dump(dump, make_ranker("oracle"), show_progress=False)  # uses_labels: the real task
     assert np.array_equal(oracle["T/1"], dump["T/1"].labels)
@@ -320,14 +324,13 @@ def test_unknown_cost_fails_only_under_a_budget_and_measured_costs_come_back(tmp
 
 
 def test_ensemble_cost_is_its_components_and_objective_is_rank_score_at_n():
-    from rankkit.rankers import ensemble
+    from rankkit.scoring.selection import pool_top_expected
 
     ens = make_ranker("ensemble:length+self-consistency,step=0.5")
     assert set(ens.components()) == {"length", "self-consistency"} and ens.cost == FREE
-    assert not hasattr(ensemble, "top1_expected")
     labels = np.array([0, 1, 1, 0.0])
-    assert ensemble.pool_top_expected(np.array([1.0, 3, 3, 2]), labels) == 1.0
-    assert ensemble.pool_top_expected(np.array([3.0, 3, 1, 2]), labels) == 0.5
+    assert pool_top_expected(np.array([1.0, 3, 3, 2]), labels) == 1.0
+    assert pool_top_expected(np.array([3.0, 3, 1, 2]), labels) == 0.5
 
 
 # --- one kind of user error, one handler ------------------------------------------------------

@@ -18,7 +18,7 @@ from rankkit.dumps import load_dump
 from rankkit.generation import SamplingSettings, TransformersBackend, build_input, extract_code
 from rankkit.generation.backend import problem_seed
 from rankkit.jobs.generate import generate_dump
-from rankkit.rankers.lm_engine import plain_scores
+from rankkit.lm.reference import plain_scores
 from rankkit.tasks import Problem
 
 runner = CliRunner()
@@ -30,7 +30,7 @@ def long_tiny(tmp_path_factory):
     import torch
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from rankkit.rankers.lm_engine import smollm2_gguf_path
+    from rankkit.lm import smollm2_gguf_path
 
     path = smollm2_gguf_path()
     tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
@@ -79,7 +79,7 @@ def test_cached_batched_greedy_equals_a_plain_loop_even_with_prompts_padded_toge
 
 def test_recorded_logprob_equals_score_nll_and_generator_nll_ranker_reads_it(long_tiny, tmp_path):
     from rankkit.rankers import make_ranker
-    from rankkit.rankers.view import ProblemView
+    from rankkit.dumps.view import ProblemView
 
     model, tokenizer, directory = long_tiny
     backend = TransformersBackend(model, tokenizer)
@@ -145,12 +145,14 @@ def test_one_piece_sharded_and_resumed_runs_give_the_same_dump(long_tiny, tmp_pa
     first = generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, sharded, shard=(0, 2), **kw)
     assert not first["merged"] and not sharded.exists()
     generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, sharded, shard=(1, 2), **kw)
+    assert not (tmp_path / "sharded.json.parts").exists()  # merged: the parts folder is gone
     resumed = tmp_path / "resumed.json"
-    generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, **kw)
-    resumed.unlink()
-    (tmp_path / "resumed.json.parts" / "task-000003.jsonl").unlink()  # a problem lost in a kill
+    generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, shard=(0, 2), **kw)
+    (tmp_path / "resumed.json.parts" / "task-000001.jsonl").unlink()  # a problem lost in a kill
     again = generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, resume=True, **kw)
-    assert again["generated_problems"] == 1
+    assert again["generated_problems"] == 3 and again["merged"]  # the lost one and shard 1's two
+    done = generate_dump(problems, TransformersBackend(model, tokenizer), tokenizer, resumed, resume=True, **kw)
+    assert done["generated_problems"] == 0 and done["merged"]  # merged before: nothing to do
     texts = [json.loads(p.read_text()) for p in (whole, sharded, resumed)]
     assert texts[0] == texts[1] == texts[2]
     dump = load_dump(whole)
@@ -202,6 +204,7 @@ def test_generate_bad_input_is_a_clear_error(args, match, tmp_path, long_tiny):
     assert r.exit_code == 2 and match in " ".join(r.output.split()) and "Traceback" not in r.output, r.output
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_loses_and_repeats_nothing(long_tiny, tmp_path):
     _, _, directory = long_tiny
     cmd = [sys.executable, "-m", "rankkit", "generate", "--model", str(directory), "--benchmark", "mbpp",
@@ -230,7 +233,7 @@ def test_kill_9_then_resume_loses_and_repeats_nothing(long_tiny, tmp_path):
 def test_profile_writes_a_cost_table_that_cost_table_reads(long_tiny, tmp_path):
     from rankkit.costs import load_cost_table
     from rankkit.jobs.profile import profile_model, write_profile
-    from rankkit.rankers.lm_engine import NLLEngine
+    from rankkit.lm import NLLEngine
 
     model, tokenizer, _ = long_tiny
     problems = [problem("T/0", PROMPTS[0]), problem("T/1", PROMPTS[1])]

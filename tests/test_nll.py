@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from rankkit.dumps import Dump, TaskSamples
-from rankkit.rankers.lm_engine import NLLEngine, plain_scores, tokenize_sample
+from rankkit.lm import NLLEngine, tokenize_sample
+from rankkit.lm.reference import plain_scores
 
 
 PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
@@ -89,10 +90,11 @@ def test_different_prompt_tokenizations_share_a_shorter_prefix(tiny):
     _assert_same(engine.score(prompt, gens), plain_scores(model, tokenizer, prompt, gens), 1e-4)
 
 
+@pytest.mark.slow
 def test_smollm2_real_generations_fp32():
     from rankkit.paths import data_file
     from rankkit.dumps import load_dump
-    from rankkit.rankers.lm_engine import load_model
+    from rankkit.lm import load_model
 
     model, tokenizer = load_model("smollm2-135m", dtype="fp32", device="cpu")
     demo = load_dump(data_file("humaneval_codegen16b_codet.json.gz"))
@@ -122,7 +124,9 @@ def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
     # a killed shard: one finished part, one temporary file left behind
     (JobParts(out, {}).dir / ".task-000003.tmp").write_text("partial garbage")
     score_dump_nll(dump, "tiny", out, shard=(1, 2), engine=engine, show_progress=False, resume=True)
-    assert out.exists()
+    assert out.exists() and not JobParts(out, {}).dir.exists()  # merged: no parts folder left behind
+    again = score_dump_nll(dump, "tiny", out, engine=engine, show_progress=False, resume=True)
+    assert again["scored_problems"] == 0 and again["merged"]  # nothing left to do
     table = read_scores(out, dump)
     assert set(table.columns) == {"mean_nll", "sum_logprob"}
     assert table.higher_is_better == {"mean_nll": False, "sum_logprob": True}
@@ -146,6 +150,7 @@ def test_parts_of_another_job_are_refused(tmp_path, tiny):
     assert again["scored_problems"] == 0 and again["merged"]
 
 
+@pytest.mark.slow
 def test_score_nll_command_end_to_end(tmp_path):
     """The CLI with the packaged SmolLM2 on two real problems, then rank-score on its output."""
     from typer.testing import CliRunner
@@ -165,6 +170,7 @@ def test_score_nll_command_end_to_end(tmp_path):
     assert r.exit_code == 0 and "mean_nll" in r.output, r.output
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_loses_and_repeats_nothing(tmp_path, tiny):
     """`rankkit score-nll` on a model directory, killed mid-job, then finished with --resume."""
     import os
@@ -223,6 +229,7 @@ def test_padded_batches_equal_plain_forward(tiny, max_batch_tokens):
     _assert_same(engine.score(PROMPT, GENERATIONS), plain_scores(model, tokenizer, PROMPT, GENERATIONS), 1e-4)
 
 
+@pytest.mark.slow
 def test_torchrun_two_processes_shard_and_merge_like_one(tmp_path, tiny_model_dir):
     """`torchrun --nproc_per_node 2 -m rankkit score-nll` (what `accelerate launch` runs on GPUs):
     each process takes its shard from RANK/WORLD_SIZE; the merged file equals a one-process run."""

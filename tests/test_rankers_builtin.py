@@ -19,8 +19,9 @@ from rankkit.rankers import (
     make_ranker,
 )
 from rankkit.rankers.codet import extract_tests
-from rankkit.rankers.ensemble import rank01, simplex_grid
-from rankkit.rankers.prompt_info import Example, prompt_info
+from rankkit.rankers.ensemble import simplex_grid
+from rankkit.scoring.selection import rank01
+from rankkit.programs.prompt_info import Example, prompt_info
 from rankkit.tasks import load_humaneval, load_mbpp
 
 SQUARE_PROMPT = 'def square(x):\n    """Square a number.\n    >>> square(2)\n    4\n    >>> square(-3)\n    9\n    """\n'
@@ -112,6 +113,7 @@ def test_codet_test_extraction_from_raw_completions():
     assert extract_tests(raw, "f", per_sample=1) == ["assert f(1) == 2, 'one'"]
 
 
+@pytest.mark.slow
 def test_execution_rankers_beat_random_on_the_demo_dump(demo):
     random_pick = k_n_score(demo, score_dump(demo, make_ranker("random"), show_progress=False))
     for spec in ("exec-agreement", "doctest", "codet"):
@@ -154,7 +156,7 @@ def test_ensemble_fits_weights_and_cross_fits(demo):
 # --- LM rankers: the reviewer against a plain forward pass ------------------------------------
 
 def test_reviewer_equals_plain_forward_of_instruction_after_code(tiny, tiny_model_dir):
-    from rankkit.rankers.lm_engine import plain_scores
+    from rankkit.lm.reference import plain_scores
     from rankkit.rankers.reviewer import CONNECTOR, code_without_docstring
 
     model, tokenizer = tiny

@@ -11,7 +11,8 @@ from rankkit.cli import app
 from rankkit.dumps import Dump, TaskSamples, load_dump
 from rankkit.evaluation import pass_curve, rank_score_curve
 from rankkit.execution import execute_dump
-from rankkit.rankers.lm_engine import NLLEngine, plain_scores
+from rankkit.lm import NLLEngine
+from rankkit.lm.reference import plain_scores
 from rankkit.scoring import rank_score_at_k
 
 

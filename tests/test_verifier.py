@@ -13,7 +13,7 @@ from rankkit.dumps import Dump, TaskSamples, load_dump, write_released
 from rankkit.evaluation import rank_score_curve, score_dump
 from rankkit.paths import data_file
 from rankkit.rankers import check_ranker, make_ranker
-from rankkit.rankers.view import ProblemView
+from rankkit.dumps.view import ProblemView
 from rankkit.verifier import Verifier, VerifierLoadError, load_verifier, train_verifier
 from rankkit.verifier.backbones import BACKBONES, Backbone, BoostingBackbone, LogisticBackbone
 from rankkit.verifier.features import FeatureExtractor, feature_names, linearise
@@ -176,7 +176,7 @@ def test_saved_verifier_round_trips_in_a_fresh_process(demo, tmp_path):
     here = load_verifier(out)
     views = [ProblemView(t) for t in held]
     mine = [s.tolist() for s in here.rank_scores(views, [t.generations for t in held])]
-    code = ("import json,sys\nfrom rankkit.dumps import load_dump\nfrom rankkit.rankers.view import ProblemView\n"
+    code = ("import json,sys\nfrom rankkit.dumps import load_dump\nfrom rankkit.dumps.view import ProblemView\n"
             "from rankkit.verifier import load_verifier\n"
             "d = load_dump(sys.argv[2]); v = load_verifier(sys.argv[1]); views = [ProblemView(t) for t in d]\n"
             "print(json.dumps([s.tolist() for s in v.rank_scores(views, [t.generations for t in d])]))\n")

@@ -40,6 +40,7 @@ from rankkit.report import (
     curves_table,
     differences_table,
     plot_curves,
+    series_labels,
     write_report,
     write_table,
 )
@@ -119,7 +120,8 @@ def rank_score(
         write_table(report, output, {"scores": str(scores)} if scores else None, panels=[panel])
         err.print(f"wrote {output}")
     if plot is not None:
-        plot_curves(report.panel(panel), plot, title=title, references=refs)
+        plot_curves(report.panel(panel), plot, title=title, references=refs, labels=series_labels(report),
+                    differences=report.panel_differences(panel))
         err.print(f"wrote {plot}")
 
 

@@ -19,7 +19,7 @@ from rankkit.cli.app import (
     split_ext,
     UsageError,
 )
-from rankkit.evaluation import open_dump
+from rankkit.dumps import open_dump
 
 
 @command("execute")
@@ -85,6 +85,11 @@ def execute_command(
                            f"unlabelled in {output} and their details are in {results}")
 
 
+def _shard_prefix(shard: tuple[int, int]) -> str:
+    """'shard i/N: ' when the job is sharded, else nothing."""
+    return f"shard {shard[0]}/{shard[1]}: " if shard[1] > 1 else ""
+
+
 @command("score-nll")
 def score_nll_command(
     dump_path: Path = typer.Argument(..., metavar="DUMP", help="A dump in any format rankkit reads."),
@@ -106,7 +111,7 @@ def score_nll_command(
 ):
     """Score every sample by the averaged NLL a causal LM assigns to it (teacher-forced)."""
     from rankkit.jobs import choose_device, parse_shard, score_dump_nll
-    from rankkit.rankers.lm_engine import NLLEngine, load_model
+    from rankkit.lm import NLLEngine, load_model
 
     dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
     output = output or dump_path.with_name(split_ext(dump_path)[0] + "_nll.parquet")
@@ -115,7 +120,7 @@ def score_nll_command(
     summary = score_dump_nll(dump, model, output, shard=shard_pair, resume=resume, token_logprobs=token_logprobs,
                              engine=NLLEngine(m, tok, max_batch_tokens=max_batch_tokens), show_progress=not quiet)
     rate = summary["tokens_per_second"]
-    console.print(f"shard {shard_pair[0]}/{shard_pair[1]}: scored {summary['scored_problems']} problems "
+    console.print(f"{_shard_prefix(shard_pair)}scored {summary['scored_problems']} problems "
                   f"({summary['skipped_problems']} already done), {summary['scored_tokens']:,} tokens"
                   + (f" at {rate:,.0f} tokens/s" if rate else ""))
     if summary["merged"]:
@@ -151,7 +156,7 @@ def generate_command(
     from rankkit.generation import PROMPT_STYLES, TransformersBackend
     from rankkit.jobs import choose_device, parse_shard
     from rankkit.jobs.generate import generate_dump
-    from rankkit.rankers.lm_engine import load_model
+    from rankkit.lm import load_model
     from rankkit.tasks import BENCHMARKS, load_benchmark
 
     choice(benchmark, BENCHMARKS, "--benchmark")
@@ -175,7 +180,7 @@ def generate_command(
                             seed=seed, prompt_style=prompt_style, shard=shard_pair, resume=resume,
                             group=group, stop_sequences=stops, show_progress=not quiet, extra_provenance={"split": split, "dtype": str(m.dtype)})
     rate = summary["tokens_per_second"]
-    console.print(f"shard {shard_pair[0]}/{shard_pair[1]}: generated {summary['generated_problems']} problems "
+    console.print(f"{_shard_prefix(shard_pair)}generated {summary['generated_problems']} problems "
                   f"({summary['skipped_problems']} already done), {summary['generated_tokens']:,} tokens"
                   + (f" at {rate:,.1f} tokens/s" if rate else ""))
     err.print(f"wrote {output}" if summary["merged"] else f"parts in {output}.parts; the last shard to finish writes {output}")
@@ -201,7 +206,7 @@ def profile_command(
     from rankkit.generation import PROMPT_STYLES, TransformersBackend
     from rankkit.jobs.generate import DEFAULT_MAX_NEW_TOKENS
     from rankkit.jobs.profile import profile_model, write_profile
-    from rankkit.rankers.lm_engine import NLLEngine, load_model
+    from rankkit.lm import NLLEngine, load_model
     from rankkit.tasks import BENCHMARKS, load_benchmark
 
     choice(benchmark, BENCHMARKS, "--benchmark")

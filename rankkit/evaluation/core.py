@@ -85,9 +85,11 @@ def resolve_series(dump: Dump, rankers: Sequence[str] = (), scores=None, lower_i
             out[spec] = score_dump(dump, live[spec], show_progress=show_progress, cache_dir=cache_dir, spec=spec,
                                    folds=folds)
         else:
+            model = table.metadata.get("model") if is_nll_series(spec) else None
             out[spec] = Scores(table.oriented(spec), name=spec, cost=table.costs.get(spec),
                                higher_is_better=table.higher_is_better[spec], origin=f"file {table.source}",
-                               cost_source=f"score file {table.source}" if spec in table.costs else None)
+                               cost_source=f"score file {table.source}" if spec in table.costs else None,
+                               model=model if isinstance(model, str) else None)
     return out
 
 
@@ -151,6 +153,7 @@ def evaluate(dump: Dump | str | Path, series: Mapping[str, Mapping[str, np.ndarr
     if dump.metadata.get("benchmark"):
         meta["benchmark"] = dump.metadata["benchmark"]
     meta["series"] = {name: getattr(s, "origin", None) or "given" for name, s in series.items()}
+    meta["models"] = {name: getattr(s, "model", None) for name, s in series.items() if getattr(s, "model", None)}
     described = {name: s.description for name, s in series.items() if getattr(s, "description", None)}
     if described:
         meta["rankers"] = described  # how each learned or configured ranker made its numbers

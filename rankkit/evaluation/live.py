@@ -16,7 +16,7 @@ from rankkit.errors import InputError, RankkitError, SpecError
 from rankkit.machine import machine_name
 from rankkit.progress import Progress
 from rankkit.rankers.base import Ranker, RankerCost, clone, oriented, ranker_identity, total_cost
-from rankkit.rankers.view import view_for
+from rankkit.dumps.view import view_for
 from rankkit.score_cache import ScoreCache
 
 
@@ -103,14 +103,6 @@ def _score_batch(ranker, spec: str, tasks) -> list[np.ndarray]:
     return [_checked(spec, task, s) for task, s in zip(tasks, scores)]
 
 
-def _split(total: tuple[float, float] | None, sizes: list[int]) -> list[tuple[float, float] | None]:
-    """A batch's measured total shared among its problems by their sample counts."""
-    if total is None:
-        return [None] * len(sizes)
-    n = sum(sizes)
-    return [(total[0] * k / n, total[1] * k / n) for k in sizes]
-
-
 def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir: str | Path | None = None,
                spec: str | None = None, folds: int = 5, batch_problems: int = 8) -> Scores:
     """Run a live ranker on every problem; scores oriented so that higher is better.
@@ -129,13 +121,12 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
     cache = (ScoreCache(cache_dir, ranker_identity(ranker), dump, spec)
              if cache_dir is not None and ranker.cacheable else None)
     raw = cache.load() if cache else {}
-    stored = (cache.totals or {}) if cache else {}
-    cached_known = cache is not None and cache.totals is not None
+    stored = cache.totals if cache else []
     todo = [t for t in dump if t.task_id not in raw]
     from_cache = len(dump) - len(todo)
     machine = machine_name()
     bar = Progress(len(todo), f"ranking with {spec}", unit="problems", enabled=show_progress and bool(todo))
-    run_totals: list[tuple[float, float] | None] = []
+    run_totals: list[tuple[float, float, int] | None] = []
     seen = 0
     before = measured_totals(ranker, seen)
     with bar:
@@ -144,26 +135,22 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
             checked = _score_batch(ranker, spec, batch)
             for task, s in zip(batch, checked):
                 raw[task.task_id] = s
-            sizes = [len(t) for t in batch]
-            seen += sum(sizes)
+            samples = sum(len(t) for t in batch)
+            seen += samples
             after = measured_totals(ranker, seen)
             delta = None if after is None else (after[0] - (before or (0.0, 0.0))[0],
                                                  after[1] - (before or (0.0, 0.0))[1])
             before = after
-            shares = _split(delta, sizes)
-            run_totals.extend(shares)
+            run_totals.append(None if delta is None else (*delta, samples))
             if cache is not None:
-                cache.append([t.task_id for t in batch], checked, shares, machine)
+                cache.append([t.task_id for t in batch], checked, delta, machine)
             bar.advance(len(batch))
     cost, cost_source = ranker.cost, "declared by the ranker"
     if cost is None:
-        parts = [(stored[t.task_id], len(t)) for t in dump if t.task_id in stored] if cached_known else []
-        parts += [(tot, len(t)) for tot, t in zip(run_totals, todo)]
-        if from_cache and not cached_known:
-            parts = []  # some stored problems have no cost: the mean would leave them out
-        if parts and all(p is not None for p, _ in parts):
-            n = sum(k for _, k in parts)
-            cost = RankerCost(sum(p[0] for p, _ in parts) / n, sum(p[1] for p, _ in parts) / n)
+        parts = list(stored) + run_totals
+        if parts and all(p is not None for p in parts):
+            n = sum(p[2] for p in parts)
+            cost = RankerCost(sum(p[0] for p in parts) / n, sum(p[1] for p in parts) / n)
             machines = sorted((cache.machines if cache else set()) | ({machine} if todo else set()))
             cost_source = f"measured on {', '.join(machines) or machine}"
         else:

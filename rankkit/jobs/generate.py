@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import platform
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Sequence
 
@@ -67,6 +66,9 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
     groups = [list(range(g, min(g + group, len(problems)))) for g in range(0, len(problems), group)]
     mine = groups[shard[0]::shard[1]]
     positions = [p for g in mine for p in g]
+    if resume and parts.merged_before(_recorded_job(Path(output))):
+        return {"generated_problems": 0, "skipped_problems": len(positions), "merged": True, "generated_tokens": 0,
+                "seconds": 0.0, "tokens_per_second": None}
     todo = set(parts.open(positions, resume))
     started = time.perf_counter()
     tokens_before = backend.stats["generated_tokens"]
@@ -88,6 +90,7 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
     merged = parts.complete(len(problems))
     if merged:
         merge_generation(problems, parts, Path(output), provenance)
+        parts.remove()
     return {"generated_problems": len(todo), "skipped_problems": len(positions) - len(todo), "merged": merged,
             "generated_tokens": generated, "seconds": seconds,
             "tokens_per_second": generated / seconds if todo and seconds > 0 else None}
@@ -106,6 +109,18 @@ def _records(problem, samples, prompt_style: str) -> list[dict]:
     return records
 
 
+def _recorded_job(output: Path) -> dict | None:
+    """The job a merged dump records in its provenance (DUMP.meta.json), or None."""
+    import json
+
+    from rankkit.dumps import provenance_path
+
+    try:
+        return json.loads(provenance_path(output).read_text(encoding="utf-8")).get("job")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def merge_generation(problems: Sequence, parts: JobParts, output: Path, provenance: dict) -> Dump:
     """Check every part (each problem's samples 0..n-1 exactly once) and write the dump."""
     tasks = {}
@@ -117,7 +132,7 @@ def merge_generation(problems: Sequence, parts: JobParts, output: Path, provenan
                                              np.full(len(rows), UNKNOWN, dtype=np.int8),
                                              np.array([r["finished"] for r in rows], dtype=bool), fields)
     dump = Dump(tasks, str(output), {"provenance": {**provenance, "machine": platform.platform(),
-                                                    "python": platform.python_version()}})
+                                                    "python": platform.python_version(), "job": parts.job}})
     write_released(dump, output)
     return dump
 

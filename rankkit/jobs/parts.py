@@ -98,3 +98,14 @@ class JobParts:
 
     def complete(self, problems: int) -> bool:
         return len(self.done()) == problems
+
+    def merged_before(self, recorded_job: dict | None) -> bool:
+        """True when OUTPUT was already merged by this very job (``recorded_job``: the job the
+        output says made it) and no parts are pending: a resumed run then has nothing to do."""
+        return self.output.exists() and not self.dir.exists() and recorded_job == self.job
+
+    def remove(self) -> None:
+        """After the merge: the parts are in OUTPUT (whose metadata names the job), so the folder goes."""
+        import shutil
+
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -24,7 +24,7 @@ from rankkit.errors import InputError
 from rankkit.machine import cpu_model
 from rankkit.generation.backend import SamplingSettings
 from rankkit.generation.prompts import build_input
-from rankkit.rankers.lm_engine import parameter_count
+from rankkit.lm import parameter_count
 
 
 def _hardware() -> dict:

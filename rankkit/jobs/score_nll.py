@@ -19,7 +19,7 @@ from rankkit.errors import InputError
 from rankkit.jobs.parts import JobParts
 from rankkit.progress import Progress
 from rankkit.rankers.base import RankerCost
-from rankkit.rankers.lm_engine import NLLEngine, parameter_count
+from rankkit.lm import NLLEngine, parameter_count
 from rankkit.scores import write_scores
 
 
@@ -36,10 +36,13 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
         raise InputError(f"task {missing} has no prompt: give the dump's benchmark to fill it in",
                          param="benchmark", example="humaneval|mbpp")
     parts = JobParts(output, {"model": model, "dump": dump.fingerprint(), "problems": len(dump)})
+    if resume and parts.merged_before(_recorded_job(Path(output))):
+        return {"scored_problems": 0, "skipped_problems": len(range(shard[0], len(dump), shard[1])), "merged": True,
+                "scored_tokens": 0, "seconds": 0.0, "tokens_per_second": None}
     todo = parts.open(range(shard[0], len(dump), shard[1]), resume)
     skipped = len(range(shard[0], len(dump), shard[1])) - len(todo)
     if engine is None:
-        from rankkit.rankers.nll import shared_engine
+        from rankkit.lm import shared_engine
 
         engine = shared_engine(model, dtype, device, attn, max_batch_tokens)
     params = parameter_count(engine.model)
@@ -66,13 +69,24 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
     elapsed = time.perf_counter() - started
     merged = parts.complete(len(dump))
     if merged:
-        merge_parts(dump, Path(output), model)
+        merge_parts(dump, Path(output), model, parts.job)
+        parts.remove()
     return {"scored_problems": len(todo), "skipped_problems": skipped, "merged": merged,
             "scored_tokens": scored_tokens, "seconds": elapsed,
             "tokens_per_second": scored_tokens / elapsed if elapsed > 0 and todo else None}
 
 
-def merge_parts(dump: Dump, output: Path, model: str) -> None:
+def _recorded_job(output: Path) -> dict | None:
+    """The job a merged score file records in its metadata (None: none, or no readable file)."""
+    from rankkit.scores import read_metadata
+
+    try:
+        return read_metadata(output).get("job")
+    except (OSError, ValueError):
+        return None
+
+
+def merge_parts(dump: Dump, output: Path, model: str, job: dict | None = None) -> None:
     """Check every part against the dump (each sample exactly once) and write OUTPUT, with the
     mean measured cost per sample (FLOPs = 2 x parameters x forward tokens; seconds here)."""
     parts = JobParts(output, {})
@@ -91,5 +105,5 @@ def merge_parts(dump: Dump, output: Path, model: str) -> None:
         mean = np.mean(np.asarray(costs, dtype=np.float64), axis=0)
         cost = RankerCost(float(mean[0]), float(mean[1]))
     write_scores(output, dump, columns, {"mean_nll": False, "sum_logprob": True}, extra,
-                 metadata={"model": model, "source": dump.source, "ranker": "nll"},
+                 metadata={"model": model, "source": dump.source, "ranker": "nll", "job": job},
                  costs={"mean_nll": cost, "sum_logprob": cost} if cost else None)

@@ -27,7 +27,7 @@ from rankkit.rankers.registry import (
 from rankkit.rankers.reviewer import CoderReviewerRanker, ReviewerRanker
 from rankkit.rankers.self_consistency import SelfConsistencyRanker
 from rankkit.rankers.verifier import VerifierRanker
-from rankkit.rankers.view import ProblemView, view_for
+from rankkit.dumps.view import ProblemView, view_for
 
 __all__ = [
     "ENTRY_POINT_GROUP", "FREE", "ProblemView", "unregister_ranker", "view_for", "CodeTRanker", "CoderReviewerRanker", "ConformanceError", "DoctestRanker", "EnsembleRanker",

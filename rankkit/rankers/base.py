@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import copy
 import inspect
-from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
+from rankkit.costs import RankerCost
 from rankkit.fingerprint import path_fingerprint
-from rankkit.scoring.budget import BUDGET_UNITS
-
-
-@dataclass(frozen=True)
-class RankerCost:
-    """What scoring one sample costs, in the budget units. ``RankerCost()`` declares it free."""
-
-    flops_per_sample: float = 0.0
-    seconds_per_sample: float = 0.0
-
-    def per_sample(self, unit: str) -> float:
-        if unit not in BUDGET_UNITS:
-            raise ValueError(f"budget unit must be one of {', '.join(BUDGET_UNITS)}, got {unit!r}")
-        return self.flops_per_sample if unit == "flops" else self.seconds_per_sample
 
 
 FREE = RankerCost()

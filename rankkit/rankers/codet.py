@@ -20,8 +20,9 @@ import numpy as np
 from rankkit.errors import InputError, UnknownNameError
 
 from rankkit.paths import data_file
-from rankkit.rankers.probing import Case, ProbingRanker
-from rankkit.rankers.prompt_info import prompt_info
+from rankkit.programs.probes import Case
+from rankkit.rankers.probing import ProbingRanker
+from rankkit.programs.prompt_info import prompt_info
 from rankkit.rankers.registry import register_ranker
 
 DEFAULT_TESTS = "humaneval_codegen16b_codet_tests.jsonl.gz"

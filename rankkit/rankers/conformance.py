@@ -19,7 +19,7 @@ import numpy as np
 
 from rankkit.dumps import TaskSamples
 from rankkit.rankers.base import Ranker, RankerCost
-from rankkit.rankers.view import view_for
+from rankkit.dumps.view import view_for
 
 
 class ConformanceError(AssertionError):

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rankkit.rankers.probing import Case, ProbingRanker, prompt_examples
+from rankkit.programs.probes import Case, prompt_examples
+from rankkit.rankers.probing import ProbingRanker
 from rankkit.rankers.registry import register_ranker
 
 

@@ -7,8 +7,9 @@ from collections import Counter
 
 import numpy as np
 
-from rankkit.rankers.probing import Case, ProbeResult, ProbingRanker, prompt_examples
-from rankkit.rankers.prompt_info import adds_code, prompt_info
+from rankkit.programs.probes import Case, ProbeResult, prompt_examples
+from rankkit.rankers.probing import ProbingRanker
+from rankkit.programs.prompt_info import adds_code, prompt_info
 from rankkit.rankers.registry import register_ranker
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from rankkit.errors import InputError
 from rankkit.rankers.base import Ranker, RankerCost
-from rankkit.rankers.lm_engine import NLLEngine, load_model, parameter_count
+from rankkit.lm import NLLEngine, load_model, parameter_count
 from rankkit.rankers.registry import register_ranker
 
 
@@ -48,7 +48,7 @@ class LMRanker(Ranker):
 
     def identity(self) -> dict:
         """The model's weights and the dtype and device it runs in decide the scores."""
-        from rankkit.rankers.lm_engine import model_fingerprint, resolved_settings
+        from rankkit.lm import model_fingerprint, resolved_settings
 
         _, dtype, device, _, _ = self._engine_args
         return {"model": model_fingerprint(self.model), **resolved_settings(dtype, device)}

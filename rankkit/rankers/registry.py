@@ -164,10 +164,18 @@ def make_ranker(spec: str, **defaults) -> Ranker:
 
 
 def _check_type(spec: str, name: str, param: inspect.Parameter, value) -> None:
-    """A spec value must fit a parameter whose default is a number or a bool (specs are text)."""
+    """A spec value must fit a parameter whose default (or, for a None default, whose annotation)
+    is a number or a bool: specs are text, and a word where a number belongs is the user's error."""
     default = param.default
-    if default is inspect.Parameter.empty or default is None or value is None:
+    if value is None or default is inspect.Parameter.empty:
         return
+    if default is None:
+        hint = str(param.annotation).replace(" ", "")
+        kinds = set(hint.split("|")) - {"None", "Optional"}
+        if kinds and kinds <= {"int", "float"}:
+            default = 0.0 if "float" in kinds else 0
+        else:
+            return
     if isinstance(default, bool):
         ok = isinstance(value, bool)
         kind = "true or false"

@@ -20,9 +20,9 @@ from typing import Sequence
 import numpy as np
 from rankkit.errors import SpecError
 
-from rankkit.rankers.lm_engine import tokenize_sample
+from rankkit.lm import tokenize_sample
 from rankkit.rankers.nll import LMRanker
-from rankkit.rankers.prompt_info import prompt_info
+from rankkit.programs.prompt_info import prompt_info
 from rankkit.rankers.registry import register_ranker
 
 CONNECTOR = '\n\n# Description of the code above:\n"""'

@@ -16,7 +16,7 @@ import numpy as np
 from rankkit.errors import SpecError
 
 from rankkit.rankers.base import FREE, Ranker
-from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
+from rankkit.programs.prompt_info import adds_code, code_key, prompt_info
 from rankkit.rankers.registry import register_ranker
 
 

@@ -288,7 +288,7 @@ class FineTuneBackbone(Backbone):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-        from rankkit.rankers.lm_engine import DTYPES, SMOLLM2_ALIAS, smollm2_gguf_path
+        from rankkit.lm import DTYPES, SMOLLM2_ALIAS, smollm2_gguf_path
 
         path = smollm2_gguf_path() if self.model_spec == SMOLLM2_ALIAS else Path(self.model_spec)
         extra = {"gguf_file": path.name} if path.suffix == ".gguf" else {}
@@ -354,7 +354,7 @@ class FineTuneBackbone(Backbone):
 
         import torch
 
-        from rankkit.rankers.lm_engine import parameter_count
+        from rankkit.lm import parameter_count
 
         device = next(self.model.parameters()).device
         out = []

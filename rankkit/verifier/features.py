@@ -27,9 +27,9 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.errors import InputError, SpecError
-from rankkit.rankers.probing import Case, ProbeResult, prompt_examples, run_probes
-from rankkit.rankers.ensemble import rank01
-from rankkit.rankers.prompt_info import adds_code, code_key, prompt_info
+from rankkit.programs.probes import Case, ProbeResult, prompt_examples, run_probes
+from rankkit.scoring.selection import rank01
+from rankkit.programs.prompt_info import adds_code, code_key, prompt_info
 
 MODES = ("no-exec", "exec")
 STATIC_FEATURES = ("parses", "compiles", "defines_entry_point", "adds_code", "finished", "log_lines", "duplicates")
@@ -232,8 +232,8 @@ class FeatureExtractor:
                                lm["hidden"] if lm is not None and self.hidden else None, groups, texts)
 
     def _lm_part(self, problems, generations, keys) -> list[dict]:
-        from rankkit.rankers.lm_engine import parameter_count
-        from rankkit.rankers.nll import shared_engine
+        from rankkit.lm import parameter_count
+        from rankkit.lm import shared_engine
 
         out = []
         for problem, gens, key in zip(problems, generations, keys):

