@@ -100,9 +100,15 @@ class JobParts:
         return len(self.done()) == problems
 
     def merged_before(self, recorded_job: dict | None) -> bool:
-        """True when OUTPUT was already merged by this very job (``recorded_job``: the job the
-        output says made it) and no parts are pending: a resumed run then has nothing to do."""
-        return self.output.exists() and not self.dir.exists() and recorded_job == self.job
+        """On resume: True when OUTPUT was already merged by this very job (``recorded_job``: the
+        job the output says made it) and no parts are pending, so there is nothing to do; an
+        OUTPUT that another job made is refused, never silently overwritten."""
+        if not self.output.exists() or self.dir.exists():
+            return False
+        if recorded_job != self.job:
+            raise InputError(f"{self.output} belongs to another job ({recorded_job}); remove it or choose another "
+                             f"output", param="output")
+        return True
 
     def remove(self) -> None:
         """After the merge: the parts are in OUTPUT (whose metadata names the job), so the folder goes."""

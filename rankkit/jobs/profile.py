@@ -64,7 +64,8 @@ def profile_model(model_name: str, model, tokenizer, backend, engine, problems: 
     prompt_tokens = [len(backend.encode(text)) for text, _ in inputs]
     if dump is not None:
         lengths = dump_generation_lengths(dump, tokenizer)
-        length_source = f"mean generated tokens of {dump.source}"
+        # the file and what identifies it, never the directory it sat in on the measuring machine
+        length_source = f"mean generated tokens of {Path(dump.source).name} (dump {dump.fingerprint()})"
     else:  # a natural run: the benchmark's stop sequences, the model's own lengths
         natural = backend.generate_many([t for t, _ in inputs], 4,
                                         [SamplingSettings(max_new_tokens, stop_sequences=st) for _, st in inputs],
