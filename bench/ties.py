@@ -50,7 +50,7 @@ def main() -> None:
     shuffled_dump, orders = shuffled(dump)
     table = {ties: (rows(dump, series, ties), rows(shuffled_dump, series, ties, orders))
              for ties in ("stable", "expected")}
-    lines = [f"Machine: {machine()}; nothing else running. `python bench/ties.py --problems {args.problems}`: the "
+    lines = [f"Machine: {machine()} (these are not timings: what else ran does not matter). `python bench/ties.py --problems {args.problems}`: the "
              f"demo's first {args.problems} problems (CodeGen-16B, 100 samples each), rank-score@k in percent "
              f"(means over problems), under each tie rule, on the dump as bundled and with every problem's samples "
              f"shuffled (seed 0).", ""]
