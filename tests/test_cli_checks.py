@@ -103,3 +103,34 @@ def test_messages_name_only_flags_the_command_has():
     assert "--ranker" in flags and "--no-score-cache" in flags and "--model" not in flags
     assert cli_message(InputError("x", param="model"), flags) == "x"
     assert cli_message(InputError("x", param="rankers"), flags) == "x (give --ranker)"
+
+
+def test_plan_checks_every_option_before_any_ranker_runs(counting, tmp_path):
+    from rankkit.cli import app as _app  # noqa: F401  (the plan command is registered on it)
+
+    args = ["plan", "--budget", "flops", "--at", "1e13", "--quiet",
+            "--option", f"a={DEMO},generator=codellama-7b,select=test-check-counting",
+            "--option", f"b={DEMO},generator=no-such-model,select=test-check-counting"]
+    code, out = run(args)
+    assert code == 2 and CALLS["n"] == 0 and "no cost entry for model 'no-such-model'" in one_line_error(out)
+    code, out = run(args[:-2] + ["--option", f"b={DEMO},generator=codellama-7b,select=nope-ranker"])
+    assert code == 2 and CALLS["n"] == 0 and "unknown ranker 'nope-ranker'" in one_line_error(out)
+    code, out = run(args[:-2] + ["--plot", str(tmp_path / "p.pdfx")])
+    assert code == 2 and CALLS["n"] == 0 and "cannot draw a plot" in one_line_error(out)
+
+
+def test_the_misleading_float32_advice_is_dropped():
+    import logging
+
+    from rankkit.lm.loading import _DropDtypeAdvice
+
+    advice = logging.LogRecord("transformers", logging.WARNING, __file__, 1,
+                               "... cast its input and its output. Pass `dtype=torch.float32` to avoid it -- ...", (), None)
+    other = logging.LogRecord("transformers", logging.WARNING, __file__, 1, "something else", (), None)
+    assert not _DropDtypeAdvice().filter(advice) and _DropDtypeAdvice().filter(other)
+
+
+def test_shard_prefix_only_when_sharded():
+    from rankkit.cli.jobs import _shard_prefix
+
+    assert _shard_prefix((0, 1)) == "" and _shard_prefix((1, 4)) == "shard 1/4: "

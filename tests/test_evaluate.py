@@ -27,7 +27,7 @@ from rankkit.evaluation import (
 )
 from rankkit.paths import data_file
 from rankkit.progress import Progress
-from rankkit.rankers import FREE, ProblemView, Ranker, RankerCost, make_ranker, register_ranker, unregister_ranker
+from rankkit.rankers import FREE, ProblemView, Ranker, RankerCost, make_ranker
 from rankkit.report import write_table
 from rankkit.scores import read_scores
 from rankkit.scoring import bootstrap_ci
@@ -335,27 +335,23 @@ def test_ensemble_cost_is_its_components_and_objective_is_rank_score_at_n():
 
 # --- one kind of user error, one handler ------------------------------------------------------
 
-def test_user_errors_are_one_line_and_ranker_bugs_keep_their_traceback():
-    @register_ranker("test-buggy")
+def test_user_errors_are_one_line_and_ranker_bugs_keep_their_traceback(registered):
     class Buggy(Ranker):
         name = "test-buggy"
 
         def score(self, problem, generations):
             return {}["missing"]
 
-    try:
-        r = runner.invoke(app, ["rank-score", DEMO, "--problems", "2", "--ranker", "test-buggy", "--no-score-cache"])
-        assert r.exit_code == 1 and isinstance(r.exception, RankerFailure)
-        assert "test-buggy" in str(r.exception) and isinstance(r.exception.__cause__, KeyError)
-        r = runner.invoke(app, ["rank-score", DEMO, "--problems", "2", "--ranker", "length", "--budget", "time"])
-        assert r.exit_code == 2 and "error:" in r.output and "Traceback" not in r.output
-        assert "--generator MODEL" in r.output
-    finally:
-        unregister_ranker("test-buggy")
+    registered("test-buggy", Buggy)
+    r = runner.invoke(app, ["rank-score", DEMO, "--problems", "2", "--ranker", "test-buggy", "--no-score-cache"])
+    assert r.exit_code == 1 and isinstance(r.exception, RankerFailure)
+    assert "test-buggy" in str(r.exception) and isinstance(r.exception.__cause__, KeyError)
+    r = runner.invoke(app, ["rank-score", DEMO, "--problems", "2", "--ranker", "length", "--budget", "time"])
+    assert r.exit_code == 2 and "error:" in r.output and "Traceback" not in r.output
+    assert "--generator MODEL" in r.output
 
 
-def test_registry_calls_classes_with_a_load_method_and_reports_constructor_bugs_as_bugs():
-    @register_ranker("test-with-load")
+def test_registry_calls_classes_with_a_load_method_and_reports_constructor_bugs_as_bugs(registered):
     class WithLoad(Ranker):
         name = "test-with-load"
 
@@ -369,22 +365,19 @@ def test_registry_calls_classes_with_a_load_method_and_reports_constructor_bugs_
         def score(self, problem, generations):
             return np.zeros(len(generations))
 
-    @register_ranker("test-broken-init")
     class BrokenInit(Ranker):
         name = "test-broken-init"
 
         def __init__(self, scale: int = 1):
             len(scale)  # TypeError: a bug, not a bad spec
 
-    try:
-        assert make_ranker("test-with-load:3").scale == 3
-        with pytest.raises(TypeError, match="has no len"):
-            make_ranker("test-broken-init")
-        with pytest.raises(RankkitError, match="no parameter size"):
-            make_ranker("test-with-load:size=2")
-    finally:
-        unregister_ranker("test-with-load")
-        unregister_ranker("test-broken-init")
+    registered("test-with-load", WithLoad)
+    registered("test-broken-init", BrokenInit)
+    assert make_ranker("test-with-load:3").scale == 3
+    with pytest.raises(TypeError, match="has no len"):
+        make_ranker("test-broken-init")
+    with pytest.raises(RankkitError, match="no parameter size"):
+        make_ranker("test-with-load:size=2")
 
 
 # --- benchmarks recognised from the ids; progress ---------------------------------------------

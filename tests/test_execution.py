@@ -209,6 +209,7 @@ def test_humaneval_canonical_solutions_all_pass():
 
 
 def test_mbpp_reference_solutions_of_the_test_split_pass():
+    # the one run of all 500 reference solutions: it checks the test programs and the sandbox together
     problems = load_mbpp("test")
     # MBPP/123's reference takes ~2.5 s alone: a generous limit keeps a loaded machine from flaking.
     report = execute_programs([p.test_program(p.reference_solution) for p in problems.values()],

@@ -45,16 +45,6 @@ def test_mbpp_splits_and_three_shot_prompt():
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::SyntaxWarning")
-def test_mbpp_reference_solutions_pass_except_known_341():
-    failures = []
-    for tid, p in load_mbpp("test").items():
-        try:
-            exec(compile(p.test_program(p.reference_solution), tid, "exec"), {})
-        except AssertionError:
-            failures.append(tid)
-    assert failures in ([], ["MBPP/341"])  # 341 depends on set iteration order (data README)
-
-
 def test_lookup_accepts_mbpp_aliases_and_rejects_unknown():
     look = problem_lookup("mbpp")
     assert look("11").task_id == look(11).task_id == look("MBPP/11").task_id == "MBPP/11"

@@ -415,3 +415,19 @@ def test_auto_baseline_counts_generator_nll_as_an_nll_series():
     series = {"generator-nll": {t.task_id: np.arange(len(t), dtype=float) for t in dump},
               "length": {t.task_id: np.ones(len(t)) for t in dump}}
     assert evaluate(dump, series, [1, 2], n_boot=10).baseline == "generator-nll"
+
+
+def test_a_jail_without_a_process_limit_says_so_once_and_records_it(monkeypatch, capsys):
+    from rankkit.execution import Environment, Limits, execute_programs, pool
+
+    no_cgroup = pool.SANDBOX_SOURCE.replace("def _make_cgroup(nproc):\n", "def _make_cgroup(nproc):\n    return None\n", 1)
+    assert no_cgroup != pool.SANDBOX_SOURCE
+    monkeypatch.setattr(pool, "SANDBOX_SOURCE", no_cgroup)
+    monkeypatch.setattr(pool, "_warned", set())
+    kw = dict(workers=1, limits=Limits(timeout=2), env=Environment(isolation="namespaces"), cache=False,
+              show_progress=False)
+    first = execute_programs(["x = 1\n"], **kw)
+    second = execute_programs(["y = 2\n"], **kw)
+    assert first.environment["process_limit"].startswith("none")
+    assert second.environment["process_limit"] == first.environment["process_limit"]
+    assert capsys.readouterr().err.count("without a process limit") == 1

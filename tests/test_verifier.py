@@ -346,3 +346,12 @@ def test_cli_trains_ranks_and_reports_the_mode(demo, tmp_path):
     assert r.exit_code == 2 and "--mode must be one of no-exec, exec" in r.output
     r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{tmp_path / 'nowhere'}", "--quiet"])
     assert r.exit_code == 2 and "verifier directory not found" in r.output
+
+
+def test_training_says_what_it_is_doing_from_inside_features_and_fitting(demo, tmp_path, capsys):
+    path = tmp_path / "train.json.gz"
+    write_released(demo.head(6), path)
+    train_verifier([path], tmp_path / "v", mode="exec", lm=None, show_progress=True)
+    err = capsys.readouterr().err
+    assert "training verifier (exec, boosting) on 6 problems" in err and "executions on the example inputs" in err
+    assert "fitting the boosting backbone on" in err  # no more silent "0/1 fits"

@@ -42,6 +42,10 @@ def plan_command(
     choice(ties, TIES, "--ties")
     if output is not None and output.suffix.lower() not in (".md", ".json"):
         fail(f"{output}: -o must end in .md or .json")
+    if plot is not None:
+        from rankkit.report import check_plot_path
+
+        check_plot_path(plot)
     tables = {}
     for path in cost_files:
         tables.update(cost_table(path))

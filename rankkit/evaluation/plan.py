@@ -237,8 +237,10 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
         raise InputError(f"the target is a fraction of problems in [0, 1], got {target}", param="target")
     raw = {o.name: _load(o, benchmark) for o in options}
     order, restriction = _problem_sets(raw, common_problems)
+    if at is not None:
+        _checked_budgets(at)
     prepared: list[_Prepared] = []
-    for o in options:
+    for o in options:  # every cost entry and ranker spec is checked before any ranker runs
         dump = Dump({t: raw[o.name][t] for t in order}, raw[o.name].source, dict(raw[o.name].metadata))
         dump.counts()  # labelled, or an error naming the first unlabelled sample
         gen_name, gen_cost, source = costing.generator_cost(_generator_of(o, dump))
@@ -249,16 +251,20 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
                 raise InputError(f"option {o.name!r}: select=greedy needs a one-sample dump, but task {many.task_id} "
                                  f"has {len(many)} samples", param="options")
         elif o.select != "tests":
-            series = resolve_series(dump, [o.select], o.scores, seed=seed, cache_dir=cache_dir, folds=folds,
+            _check_selector(o, dump, seed)
+            if o.ranker_cost is not None and isinstance(_cost_value(o.ranker_cost), str):
+                costing.series_cost(o.select, None, _cost_value(o.ranker_cost))
+        prepared.append(p)
+    for p in prepared:
+        o = p.option
+        if o.select not in ("tests", "greedy"):
+            series = resolve_series(p.dump, [o.select], o.scores, seed=seed, cache_dir=cache_dir, folds=folds,
                                     show_progress=show_progress)[o.select]
             override = _cost_value(o.ranker_cost) if o.ranker_cost is not None else None
             p.ranker_cost, p.ranker_cost_source = costing.series_cost(o.select, series, override)
-            p.ranked = ranked_labels(dump, series, ties)
-        prepared.append(p)
+            p.ranked = ranked_labels(p.dump, series, ties)
 
-    budgets = np.unique(np.asarray(at, dtype=np.float64)) if at is not None else default_budgets(prepared)
-    if budgets.size == 0 or np.any(budgets <= 0) or not np.all(np.isfinite(budgets)):
-        raise InputError("budgets must be positive numbers", param="at")
+    budgets = _checked_budgets(at) if at is not None else default_budgets(prepared)
     results = _compare(prepared, budgets, n_boot, seed)
     curves, sweep, crossovers, limits, reaches = _sweep(prepared, target, n_boot, seed)
     meta = {"problems": len(order), "ties": ties, "budget": unit,
@@ -271,6 +277,25 @@ def plan(options: Sequence[Option | str], budget: str = "flops", at: Sequence[fl
                   "cost_per_sample": p.per_sample,
                   "samples_per_problem": p.n} for p in prepared]
     return Plan(unit, described, results, crossovers, curves, sweep, target, reaches, meta, limits=limits)
+
+
+def _checked_budgets(at) -> np.ndarray:
+    budgets = np.unique(np.asarray(at, dtype=np.float64))
+    if budgets.size == 0 or np.any(budgets <= 0) or not np.all(np.isfinite(budgets)):
+        raise InputError("budgets must be positive numbers", param="at")
+    return budgets
+
+
+def _check_selector(option: Option, dump: Dump, seed: int) -> None:
+    """The option's ranker is a column of its score file or a spec that makes a ranker."""
+    from rankkit.rankers import make_ranker
+    from rankkit.scores import read_scores
+
+    if option.scores is not None:
+        table = read_scores(option.scores, dump, columns=[option.select], missing="skip")
+        if option.select in table.columns:
+            return
+    make_ranker(option.select, seed=seed)
 
 
 def _cost_value(value):

@@ -142,13 +142,14 @@ def parse_probe(stdout: str, n_cases: int, kind: str = "passed") -> ProbeResult:
 
 def run_probes(jobs: Sequence[tuple[str, Sequence[Case]]], *, workers: int | None = None,
                env: Environment = Environment(), cache=True, case_seconds: float = 0.5,
-               total_seconds: float = 5.0) -> list[ProbeResult]:
+               total_seconds: float = 5.0, show_progress: bool = False) -> list[ProbeResult]:
     """Probe each (candidate code, cases) pair in the sandbox, in parallel; identical pairs run
     once; results in input order."""
     most = max((len(cases) for _, cases in jobs), default=0)
     limits = Limits(timeout=total_seconds + 5.0, max_output=max(8192, (64 + 8 * VALUE_CHARS) * (most + 4)))
     programs = [probe_program(code, cases, case_seconds, total_seconds) for code, cases in jobs]
-    report = execute_programs(programs, workers=workers, limits=limits, env=env, cache=cache, show_progress=False)
+    report = execute_programs(programs, workers=workers, limits=limits, env=env, cache=cache,
+                              show_progress=show_progress)
     out = []
     for r, (_, cases) in zip(report.results, jobs):
         result = parse_probe(r["stdout"], len(cases), r["kind"])

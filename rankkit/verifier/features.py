@@ -184,6 +184,7 @@ class FeatureExtractor:
         self._lm_cache = LMFeatureCache(cache_dir, f"{self.lm}|{dtype}|{FEATURES_VERSION}") if self.lm else None
         # measured cost: LM flops, LM seconds, sandbox seconds, samples
         self.tally = {"lm_flops": 0.0, "lm_seconds": 0.0, "sandbox_seconds": 0.0, "samples": 0}
+        self.show_progress = False  # training turns it on: LM features and executions report progress
 
     def __call__(self, problems, generations) -> list[ProblemFeatures]:
         problems, generations = list(problems), [list(g) for g in generations]
@@ -232,36 +233,44 @@ class FeatureExtractor:
                                lm["hidden"] if lm is not None and self.hidden else None, groups, texts)
 
     def _lm_part(self, problems, generations, keys) -> list[dict]:
-        from rankkit.lm import parameter_count
-        from rankkit.lm import shared_engine
+        from rankkit.progress import Progress
 
         out = []
-        for problem, gens, key in zip(problems, generations, keys):
-            cached = self._lm_cache.get(key)
-            if cached is None:
-                engine = shared_engine(self.lm, self.dtype)
-                before, t0 = engine.stats["forward_tokens"], time.perf_counter()
-                scores = engine.score(problem.prompt, gens, keep_token_logprobs=True, keep_hidden=True)
-                seconds = time.perf_counter() - t0
-                flops = 2.0 * parameter_count(engine.model) * (engine.stats["forward_tokens"] - before)
-                width = next((s.hidden.shape[0] for s in scores if s.hidden is not None), 1)
-                stats, hidden = [], np.zeros((len(gens), width), dtype=np.float32)
-                for i, s in enumerate(scores):
-                    if s.status == "ok" and s.num_tokens:
-                        lp = s.token_logprobs
-                        stats.append([s.sum_logprob / s.num_tokens, s.sum_logprob, float(lp.min()), np.log1p(s.num_tokens)])
-                        hidden[i] = s.hidden
-                    else:  # nothing to score (empty or too long): the worst log-probs
-                        stats.append([-30.0, -30.0, -30.0, 0.0])
-                cached = {"stats": np.array(stats, dtype=np.float64), "hidden": hidden,
-                          "cost": np.array([flops, seconds], dtype=np.float64)}
-                self._lm_cache.put(key, cached)
-            self.tally["lm_flops"] += float(cached["cost"][0])
-            self.tally["lm_seconds"] += float(cached["cost"][1])
-            stats = cached["stats"]
-            out.append({"stats": stats, "sum": stats[:, 1].copy(), "mean": stats[:, 0].copy(),
-                        "hidden": cached["hidden"].astype(np.float64)})
+        bar = Progress(len(problems), f"LM features ({self.lm})", unit="problems", enabled=self.show_progress)
+        with bar:
+            for problem, gens, key in zip(problems, generations, keys):
+                out.append(self._lm_problem(problem, gens, key))
+                bar.advance(1)
         return out
+
+    def _lm_problem(self, problem, gens, key) -> dict:
+        """One problem's LM features (from the cache, or one pass of the NLL engine)."""
+        from rankkit.lm import parameter_count, shared_engine
+
+        cached = self._lm_cache.get(key)
+        if cached is None:
+            engine = shared_engine(self.lm, self.dtype)
+            before, t0 = engine.stats["forward_tokens"], time.perf_counter()
+            scores = engine.score(problem.prompt, gens, keep_token_logprobs=True, keep_hidden=True)
+            seconds = time.perf_counter() - t0
+            flops = 2.0 * parameter_count(engine.model) * (engine.stats["forward_tokens"] - before)
+            width = next((s.hidden.shape[0] for s in scores if s.hidden is not None), 1)
+            stats, hidden = [], np.zeros((len(gens), width), dtype=np.float32)
+            for i, s in enumerate(scores):
+                if s.status == "ok" and s.num_tokens:
+                    lp = s.token_logprobs
+                    stats.append([s.sum_logprob / s.num_tokens, s.sum_logprob, float(lp.min()), np.log1p(s.num_tokens)])
+                    hidden[i] = s.hidden
+                else:  # nothing to score (empty or too long): the worst log-probs
+                    stats.append([-30.0, -30.0, -30.0, 0.0])
+            cached = {"stats": np.array(stats, dtype=np.float64), "hidden": hidden,
+                      "cost": np.array([flops, seconds], dtype=np.float64)}
+            self._lm_cache.put(key, cached)
+        self.tally["lm_flops"] += float(cached["cost"][0])
+        self.tally["lm_seconds"] += float(cached["cost"][1])
+        stats = cached["stats"]
+        return {"stats": stats, "sum": stats[:, 1].copy(), "mean": stats[:, 0].copy(),
+                "hidden": cached["hidden"].astype(np.float64)}
 
     def _exec_part(self, problems, generations):
         jobs, spans, per_problem = [], [], []
@@ -273,7 +282,7 @@ class FeatureExtractor:
             spans.append((start, len(jobs)))
             per_problem.append((info.code_prefix, cases))
         results = run_probes(jobs, workers=self.workers, case_seconds=self.case_seconds,
-                             total_seconds=self.total_seconds) if jobs else []
+                             total_seconds=self.total_seconds, show_progress=self.show_progress) if jobs else []
         self.tally["sandbox_seconds"] += sum(r.seconds for r in results)
         out = []
         for gens, (a, b), (prefix, cases) in zip(generations, spans, per_problem):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -96,6 +97,9 @@ class Verifier:
         # reports how many scored task ids it saw (the transfer setting)
         self.trained_tasks = sorted({str(p.task_id) for p in problems})
         self.trained_problems = sorted({problem_key(p, g) for p, g in zip(problems, generations)})
+        if self.features.show_progress:
+            print(f"fitting the {self.backbone_name} backbone on {sum(len(l) for l in labels)} samples", file=sys.stderr,
+                  flush=True)
         self.backbone.fit(feats, labels, seed=self.seed)
         names = list(self.feature_names)
         if hasattr(self.backbone, "importances"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Sequence
@@ -19,7 +20,6 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
     ``problems``) and save it to ``output``; returns the verifier (its ``manifest`` set)."""
     from rankkit.dumps import open_dump
     from rankkit.paths import cache_dir as default_cache
-    from rankkit.progress import Progress
     from rankkit.dumps.view import ProblemView
     from rankkit.verifier.model import Verifier
     from rankkit.verifier.store import dump_fingerprint, read_manifest
@@ -42,9 +42,14 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
         raise InputError(f"the training dumps hold {positives} passing samples of {sum(len(l) for l in labels)}: "
                          f"a verifier needs both passing and failing samples", param="dumps")
     started = time.perf_counter()
-    with Progress(1, f"training verifier ({mode}, {backbone})", unit="fits", enabled=show_progress) as bar:
-        verifier.fit(views, [v.generations for v in views], labels)
-        bar.advance(1)
+    samples = sum(len(l) for l in labels)
+    if show_progress:  # features report their own progress; then the backbone fits
+        print(f"training verifier ({mode}, {backbone}) on {len(views)} problems, {samples} samples: "
+              f"features first{', executions on the example inputs' if mode == 'exec' else ''}, then the fit",
+              file=sys.stderr, flush=True)
+    verifier.features.show_progress = show_progress
+    verifier.fit(views, [v.generations for v in views], labels)
+    verifier.features.show_progress = False
     extra = {"train_seconds": round(time.perf_counter() - started, 2),
              "train_cost": verifier.cost_tally()}
     verifier.save(output, training, extra)
