@@ -72,3 +72,13 @@ def test_user_tables_json_and_yaml(tmp_path):
         bad.write_text(content)
         with pytest.raises(ValueError, match=match):
             load_cost_table(bad)
+
+
+def test_bundled_cost_tables_cite_no_local_path():
+    import re
+
+    from rankkit.paths import data_dir
+
+    for path in sorted(data_dir().glob("*_costs.json")):
+        text = path.read_text()
+        assert not re.search(r"(^|[\s\"'])(/(root|home|tmp|work)/|out/)", text), path.name

@@ -21,8 +21,6 @@ from rankkit.rankers import (
     check_ranker,
     make_ranker,
     parse_ranker_spec,
-    register_ranker,
-    unregister_ranker,
 )
 from rankkit.rankers.base import ranker_identity
 from rankkit.score_cache import ScoreCache
@@ -33,7 +31,6 @@ DEMO = str(data_file("humaneval_codegen16b_codet.json.gz"))
 CALLS = {"n": 0}
 
 
-@register_ranker("test-counting")
 class CountingRanker(Ranker):
     """Cacheable and deterministic; counts the problems it really scores."""
 
@@ -47,11 +44,10 @@ class CountingRanker(Ranker):
         return np.array([self.scale * len(g) + self.offset for g in generations], dtype=float)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _unregister_test_rankers():
-    """What this module registers is gone when it is done."""
-    yield
-    unregister_ranker("test-counting")
+@pytest.fixture(autouse=True)
+def _counting_ranker(registered):
+    """``test-counting`` is registered for each test of this module (and gone after it)."""
+    registered("test-counting", CountingRanker)
 
 
 # --- specs ------------------------------------------------------------------------------------
