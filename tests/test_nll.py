@@ -127,6 +127,11 @@ def test_score_job_writes_resumes_and_merges(tmp_path, tiny):
     assert out.exists() and not JobParts(out, {}).dir.exists()  # merged: no parts folder left behind
     again = score_dump_nll(dump, "tiny", out, engine=engine, show_progress=False, resume=True)
     assert again["scored_problems"] == 0 and again["merged"]  # nothing left to do
+    from rankkit.jobs.score_nll import already_scored
+
+    assert already_scored(dump, "tiny", out)  # what the CLI asks before it loads a model to resume
+    with pytest.raises(ValueError, match="another job"):
+        already_scored(dump, "other-model", out)
     table = read_scores(out, dump)
     assert set(table.columns) == {"mean_nll", "sum_logprob"}
     assert table.higher_is_better == {"mean_nll": False, "sum_logprob": True}

@@ -116,6 +116,12 @@ def score_nll_command(
     dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
     output = output or dump_path.with_name(split_ext(dump_path)[0] + "_nll.parquet")
     shard_pair = parse_shard(shard)
+    if resume:
+        from rankkit.jobs.score_nll import already_scored
+
+        if already_scored(dump, model, output):
+            console.print(f"{output} already holds these scores: nothing to do", markup=False, highlight=False)
+            return
     m, tok = load_model(model, dtype=dtype, device=choose_device(device), attn=attn, device_map=device_map)
     summary = score_dump_nll(dump, model, output, shard=shard_pair, resume=resume, token_logprobs=token_logprobs,
                              engine=NLLEngine(m, tok, max_batch_tokens=max_batch_tokens), show_progress=not quiet)

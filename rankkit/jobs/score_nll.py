@@ -35,7 +35,7 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
         missing = next(t.task_id for t in dump if t.prompt is None)
         raise InputError(f"task {missing} has no prompt: give the dump's benchmark to fill it in",
                          param="benchmark", example="humaneval|mbpp")
-    parts = JobParts(output, {"model": model, "dump": dump.fingerprint(), "problems": len(dump)})
+    parts = _parts(dump, model, output)
     if resume and parts.merged_before(_recorded_job(Path(output))):
         return {"scored_problems": 0, "skipped_problems": len(range(shard[0], len(dump), shard[1])), "merged": True,
                 "scored_tokens": 0, "seconds": 0.0, "tokens_per_second": None}
@@ -74,6 +74,15 @@ def score_dump_nll(dump: Dump, model: str, output: str | Path, *, dtype: str | N
     return {"scored_problems": len(todo), "skipped_problems": skipped, "merged": merged,
             "scored_tokens": scored_tokens, "seconds": elapsed,
             "tokens_per_second": scored_tokens / elapsed if elapsed > 0 and todo else None}
+
+
+def _parts(dump: Dump, model: str, output) -> JobParts:
+    return JobParts(output, {"model": model, "dump": dump.fingerprint(), "problems": len(dump)})
+
+
+def already_scored(dump: Dump, model: str, output: str | Path) -> bool:
+    """OUTPUT holds this very job's merged scores (checked before a model is loaded to resume)."""
+    return _parts(dump, model, output).merged_before(_recorded_job(Path(output)))
 
 
 def _recorded_job(output: Path) -> dict | None:
