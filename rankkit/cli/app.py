@@ -30,7 +30,7 @@ FLAGS = {
     "n": "--n", "max_new_tokens": "--max-new-tokens", "temperature": "--temperature", "top_p": "--top-p",
     "prompt_style": "--prompt-style", "split": "--split", "group": "--group",
     "options": "--option", "at": "--at", "target": "--target", "common_problems": "--common-problems",
-    "mode": "--mode", "backbone": "--backbone", "lm": "--lm", "combine": "--combine", "lm_norm": "--lm-norm",
+    "threshold": "--threshold", "mode": "--mode", "backbone": "--backbone", "lm": "--lm", "combine": "--combine", "lm_norm": "--lm-norm",
 }
 
 

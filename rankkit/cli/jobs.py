@@ -16,6 +16,7 @@ from rankkit.cli.app import (
     command,
     console,
     err,
+    fail,
     split_ext,
     UsageError,
 )
@@ -83,6 +84,51 @@ def execute_command(
         more = f" and {len(errors) - 10} more" if len(errors) > 10 else ""
         raise SandboxError(f"the sandbox failed (kind 'error') on {len(errors)} sample(s): {where}{more}; they are "
                            f"unlabelled in {output} and their details are in {results}")
+
+
+@command("inputs")
+def inputs_command(
+    dump_path: Path = typer.Argument(..., metavar="DUMP", help="A dump in any format rankkit reads (its candidates filter the inputs)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="inputs.jsonl (default: DUMP stem + _inputs.jsonl)."),
+    n: int = typer.Option(30, "--n", help="Inputs per problem, at most."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the drawn and mutated values."),
+    tests: Optional[Path] = typer.Option(None, "--tests", help="Test statements per task (JSONL: task_id + tests, e.g. CodeT's file): their calls seed the inputs."),
+    threshold: float = typer.Option(0.9, "--threshold", help="Drop an input on which at least this share of the candidates raise."),
+    keep_ill_formed: bool = typer.Option(False, "--keep-ill-formed", help="Keep every input (run no candidate)."),
+    max_candidates: int = typer.Option(20, "--max-candidates", help="Distinct candidates per problem run to judge the inputs."),
+    workers: Optional[int] = typer.Option(None, "--workers", help="Parallel sandbox workers (default: all cores)."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
+    head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+):
+    """Call inputs (no expected outputs) for every problem with an entry point: the prompt's
+    examples, values drawn from the signature, and their mutations; ill-formed ones dropped."""
+    from rankkit.jobs.inputs import make_inputs
+
+    if output is not None and not output.name.endswith(".jsonl"):
+        fail(f"{output}: the inputs file is JSONL: give a name ending in .jsonl")
+    given = None
+    if tests is not None:
+        from rankkit.rankers.codet import load_generated_tests
+
+        if not tests.is_file():
+            fail(f"--tests {tests}: file not found")
+        given = load_generated_tests(str(tests))
+    dump = open_dump(dump_path, benchmark or "auto", None, head, check_ids)
+    output = output or dump_path.with_name(split_ext(dump_path)[0] + "_inputs.jsonl")
+    summary = make_inputs(dump, output, n=n, seed=seed, tests=given, tests_source=str(tests) if tests else None,
+                          threshold=threshold, keep_ill_formed=keep_ill_formed, max_candidates=max_candidates,
+                          workers=workers, show_progress=not quiet)
+    per = summary["per_problem"]
+    console.print(f"{summary['inputs']:,} inputs for {summary['problems']} problems ({per['min']}-{per['max']} each; "
+                  f"{per['at_least_10']} with 10 or more); {summary['dropped_ill_formed']:,} dropped as ill-formed; "
+                  f"signatures from {', '.join(f'{k} {v}' for k, v in summary['signature_sources'].items()) or 'nowhere'}",
+                  markup=False, highlight=False, soft_wrap=True)
+    if summary["no_signature"]:
+        err.print(f"no entry point or signature for {len(summary['no_signature'])} problem(s): "
+                  f"{', '.join(summary['no_signature'][:8])}", markup=False, highlight=False, soft_wrap=True)
+    err.print(f"wrote {output} and {output}.meta.json")
 
 
 def _shard_prefix(shard: tuple[int, int]) -> str:

@@ -520,7 +520,9 @@ def _make_cgroup(nproc):
     base = "/sys/fs/cgroup/pids"
     if not os.path.isdir(base):
         return None
-    path = os.path.join(base, "rankkit-%d" % os.getpid())
+    _remove_stale_cgroups(base)
+    # a random part: a name made of the pid alone collides with one a killed zygote left behind
+    path = os.path.join(base, "rankkit-%d-%s" % (os.getpid(), os.urandom(4).hex()))
     try:
         os.mkdir(path)
         with open(os.path.join(path, "pids.max"), "w") as fh:
@@ -528,6 +530,23 @@ def _make_cgroup(nproc):
     except OSError:
         return None
     return path
+
+
+def _remove_stale_cgroups(base):
+    """Remove the cgroups of zygotes that were killed before they could: only those whose
+    creator's pid (in the name) is gone, and rmdir refuses a cgroup that still holds a process."""
+    try:
+        names = [n for n in os.listdir(base) if n.startswith("rankkit-")]
+    except OSError:
+        return
+    for name in names:
+        pid = name.split("-")[1]
+        if not pid.isdigit() or os.path.exists("/proc/" + pid):
+            continue
+        try:
+            os.rmdir(os.path.join(base, name))
+        except OSError:
+            pass
 
 
 # Compiled and run once by the zygote: the first compile in a process initialises the parser,
