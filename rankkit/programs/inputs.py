@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -75,10 +76,19 @@ def _literal(node: ast.AST) -> bool:
     return True
 
 
+def _parse(code: str) -> ast.Module | None:
+    """The code's syntax tree, or None; a candidate's SyntaxWarnings are not the user's."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(code)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            return None
+
+
 def _functions(code: str, name: str) -> list[tuple[ast.FunctionDef, str]]:
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
+    tree = _parse(code)
+    if tree is None:
         return []
     return [(n, code) for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
 
@@ -270,9 +280,17 @@ def _hashable(v) -> bool:
     return True
 
 
-def mutate(value: Any, drawer: Drawer, depth: int = 0) -> Any:
+def _element_specs(spec: tuple | None, kind: str):
+    """The specs of a container's parts, when its spec is known (else None: read off the value)."""
+    if not spec or spec[0] != kind:
+        return None
+    return spec[1:] if kind == "dict" else spec[1]
+
+
+def mutate(value: Any, drawer: Drawer, depth: int = 0, spec: tuple | None = None) -> Any:
     """One type-preserving edit of a value: a neighbour, a sign flip, a boundary value, an empty
-    or shorter or longer container, one element changed."""
+    or shorter or longer container, one element changed. ``spec`` (when known) types what an
+    empty container may gain."""
     r = drawer.rng
     if isinstance(value, bool):
         return not value
@@ -287,7 +305,18 @@ def mutate(value: Any, drawer: Drawer, depth: int = 0) -> Any:
         if value:
             edits += [value[:i] + value[i + 1:], value[1:], value[:-1]]
         return drawer.pick(edits)
-    if isinstance(value, (list, tuple)):
+    if depth >= MAX_DEPTH:
+        return value
+    if isinstance(value, tuple):  # often a record of fixed shape: one element changes, the length stays
+        if not value:
+            return value
+        parts = spec[1] if spec and spec[0] == "tuple" and len(spec) == 2 else None
+        items = list(value)
+        j = int(r.integers(len(items)))
+        items[j] = mutate(items[j], drawer, depth + 1, parts[j] if parts and j < len(parts) else None)
+        return tuple(items)
+    if isinstance(value, list):
+        elem = _element_specs(spec, "list") or (spec_of(value[0]) if value else None)
         items = list(value)
         edits = ["empty", "append", "duplicate", "reverse", "element"] if items else ["append"]
         if len(items) > 1:
@@ -296,8 +325,10 @@ def mutate(value: Any, drawer: Drawer, depth: int = 0) -> Any:
         if edit == "empty":
             items = []
         elif edit == "append":
-            items.append(mutate(items[-1], drawer, depth + 1) if items and depth < MAX_DEPTH else
-                         drawer.draw(spec_of(items[0]) if items else ("int",), depth + 1))
+            if items:
+                items.append(mutate(items[-1], drawer, depth + 1, elem))
+            elif elem is not None:
+                items.append(drawer.draw(elem, depth + 1))
         elif edit == "duplicate":
             items.insert(int(r.integers(len(items))), items[int(r.integers(len(items)))])
         elif edit == "reverse":
@@ -309,30 +340,38 @@ def mutate(value: Any, drawer: Drawer, depth: int = 0) -> Any:
                 items.sort()
             except TypeError:
                 items.reverse()
-        elif depth < MAX_DEPTH:
+        else:
             j = int(r.integers(len(items)))
-            items[j] = mutate(items[j], drawer, depth + 1)
-        return tuple(items) if isinstance(value, tuple) else items
+            items[j] = mutate(items[j], drawer, depth + 1, elem)
+        return items
     if isinstance(value, (set, frozenset)):
+        elem = _element_specs(spec, "set")
         items = list(value)
         if items and r.integers(2):
             items.pop(int(r.integers(len(items))))
-        else:
-            extra = mutate(items[0], drawer, depth + 1) if items else drawer.draw(("int",))
+        elif items or elem is not None:
+            extra = mutate(items[0], drawer, depth + 1, elem) if items else drawer.draw(elem, depth + 1)
             if _hashable(extra):
                 items.append(extra)
         return set(items)
     if isinstance(value, dict):
+        parts = _element_specs(spec, "dict")
+        key_spec, value_spec = parts if parts else (None, None)
         items = list(value.items())
         if items and r.integers(2):
             items.pop(int(r.integers(len(items))))
         elif items:
             k, v = items[int(r.integers(len(items)))]
-            items.append((mutate(k, drawer, depth + 1), v) if _hashable(mutate(k, drawer, depth + 1)) else (k, v))
-            if depth < MAX_DEPTH:
-                j = int(r.integers(len(items)))
-                items[j] = (items[j][0], mutate(items[j][1], drawer, depth + 1))
-        return {k: v for k, v in items if _hashable(k)}
+            new_key = mutate(k, drawer, depth + 1, key_spec)
+            if _hashable(new_key):
+                items.append((new_key, v))
+            j = int(r.integers(len(items)))
+            items[j] = (items[j][0], mutate(items[j][1], drawer, depth + 1, value_spec))
+        elif key_spec is not None:
+            new_key = drawer.draw(key_spec, depth + 1)
+            if _hashable(new_key):
+                items.append((new_key, drawer.draw(value_spec, depth + 1)))
+        return dict(items)
     return value
 
 
@@ -363,18 +402,20 @@ def _contains_non_finite(value) -> bool:
     return False
 
 
-def candidate_constants(codes: Sequence[str], limit: int = 40) -> list[Any]:
-    """Literal constants the candidates' code compares against or uses in arithmetic (the values
-    an untyped parameter is likely tested with), most frequent first."""
+def candidate_constants(codes: Sequence[str], limit: int = 40, param: str | None = None) -> list[Any]:
+    """Literal constants the candidates' code compares against (the values an untyped parameter
+    is likely tested with), most frequent first; ``param``: only comparisons that name it."""
     counts: Counter = Counter()
     for code in codes:
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
+        tree = _parse(code)
+        if tree is None:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Compare):
-                for side in [node.left, *node.comparators]:
+                sides = [node.left, *node.comparators]
+                if param is not None and not any(isinstance(s, ast.Name) and s.id == param for s in sides):
+                    continue
+                for side in sides:
                     if isinstance(side, ast.Constant) and isinstance(side.value, (int, float, str)):
                         counts[(type(side.value).__name__, side.value)] += 1
     return [v for (_, v), _ in counts.most_common(limit)]
@@ -454,10 +495,12 @@ def assigned_values(text: str, names: Sequence[str]) -> dict[str, list[Any]]:
 
 
 def param_specs(sig: Signature, seeds: Sequence[list], constants: Sequence[Any],
-                assigned: dict[str, list[Any]] | None = None) -> list[tuple]:
+                assigned: dict[str, list[Any]] | None = None,
+                compared: dict[str, list[Any]] | None = None) -> list[tuple]:
     """One spec per parameter: its annotation; else its default's type; else the type of the
-    values the prompt assigns to it or the seeds pass there; else what its name usually holds;
-    else the most common constant's type; else int."""
+    values the prompt assigns to it or the seeds pass there; else of the constants the candidates
+    compare it with; else what its name usually holds; else the most common constant's type;
+    else int."""
     specs = []
     for i, p in enumerate(sig.params):
         spec = type_spec(p.annotation)
@@ -467,6 +510,8 @@ def param_specs(sig: Signature, seeds: Sequence[list], constants: Sequence[Any],
             seen = [s[i] for s in seeds if i < len(s)] + list((assigned or {}).get(p.name, []))
             if seen:
                 spec = spec_of(seen[0])
+        if spec == ("any",) and (compared or {}).get(p.name):
+            spec = spec_of(compared[p.name][0])
         if spec == ("any",):
             spec = name_spec(p.name)
         if spec == ("any",) and constants:
@@ -497,10 +542,14 @@ def synthesize_inputs(prompt: str, candidates: Sequence[str] = (), *, entry_poin
                 seeds.append((args, source))
     constants = candidate_constants([info.code_prefix + c for c in candidates])
     assigned = assigned_values(info.instruction, [p.name for p in sig.params])
-    if assigned and all(p.name in assigned for p in sig.params):  # a docstring's "x = ..., y = ..." example
+    if assigned and all(p.name in assigned or p.default is not None for p in sig.params):
+        # a docstring's "x = ..., y = ..." example; parameters it leaves out keep their defaults
         for k in range(max(len(v) for v in assigned.values())):
-            seeds.append(([assigned[p.name][min(k, len(assigned[p.name]) - 1)] for p in sig.params], "example"))
-    specs = param_specs(sig, [a for a, _ in seeds], constants, assigned)
+            seeds.append(([assigned[p.name][min(k, len(assigned[p.name]) - 1)] if p.name in assigned
+                           else ast.literal_eval(p.default) for p in sig.params], "example"))
+    codes = [info.code_prefix + c for c in candidates]
+    compared = {p.name: candidate_constants(codes, param=p.name) for p in sig.params} if candidates else {}
+    specs = param_specs(sig, [a for a, _ in seeds], constants, assigned, compared)
     drawer = Drawer(rng, constants)
     out: list[Input] = []
     seen: set[str] = set()
@@ -518,6 +567,12 @@ def synthesize_inputs(prompt: str, candidates: Sequence[str] = (), *, entry_poin
     defaults = [ast.literal_eval(p.default) if p.default is not None else None for p in sig.params]
     if all(p.default is not None for p in sig.params) and sig.params:
         add(defaults, "typed")
+    for j, p in enumerate(sig.params):  # the values the candidates test each parameter against
+        for value in compared.get(p.name, [])[:3]:
+            if spec_of(value) == specs[j] or specs[j][0] == "union":
+                args = [drawer.draw(s) for s in specs]
+                args[j] = value
+                add(args, "typed")
     for _ in range(max(3, n // 4)):
         if len(out) >= n:
             break
@@ -529,7 +584,7 @@ def synthesize_inputs(prompt: str, candidates: Sequence[str] = (), *, entry_poin
         if not base:
             break
         j = int(rng.integers(len(base)))
-        base[j] = mutate(base[j], drawer)
+        base[j] = mutate(base[j], drawer, spec=specs[j] if specs[j][0] != "union" else None)
         add(base, "mutation")
     return sig, out[:n]
 
