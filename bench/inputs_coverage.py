@@ -60,8 +60,9 @@ def main() -> None:
     rows = [measure(name, args.n, args.max_candidates) for name in SETS]
     lines = [f"Machine: {machine()}; nothing else running. `python bench/inputs_coverage.py --n {args.n} "
              f"--max-candidates {args.max_candidates}`. Up to {args.n} calls per problem from the prompt alone; the "
-             f"bundled dump's candidates (at most {args.max_candidates} distinct ones that run on some input) drop an "
-             f"input on which 90 % of them raise; then the reference solution runs on what is left.", "",
+             f"bundled dump's first {args.max_candidates} distinct candidates run on every input; among those "
+             f"that run without raising on some input, 90 % raising drops an input; then the reference solution "
+             f"runs on what is left.", "",
              "| benchmark (candidates) | problems | ≥ 10 well-formed inputs | inputs kept (dropped) | median per problem "
              "| reference runs without raising | problems where it does on ≥ 90 % | signature from | seconds (synthesis + filter) |",
              "|---|---|---|---|---|---|---|---|---|"]

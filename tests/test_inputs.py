@@ -211,3 +211,15 @@ def test_inputs_for_every_benchmark_signature(benchmark):
     # HumanEval's candidates (CodeGen-16B) judge inputs well; MBPP's bundled ones (SmolLM2-135M, 5 a
     # problem, mostly wrong) barely can, so fewer ill-formed inputs are caught there (bench/RESULTS.md)
     assert share_ok >= (0.9 if benchmark == "humaneval" else 0.75)
+
+
+def test_an_execution_ranker_with_nothing_to_run_says_so(tmp_path):
+    prompt = 'def double(x: int) -> int:\n    """Return twice x."""\n'
+    gens = ["    return 2 * x\n", "    return x + x\n", "    return x\n"]
+    tasks = {f"T/{i}": TaskSamples(f"T/{i}", prompt, gens, np.array([1, 1, 0], dtype=np.int8)) for i in range(2)}
+    write_released(Dump(tasks, "x"), tmp_path / "d.json")
+    r = CliRunner().invoke(app, ["rank-score", str(tmp_path / "d.json"), "--no-check-task-ids", "--ranker",
+                                 "exec-agreement", "--k", "1,2", "--bootstrap", "10", "--no-score-cache", "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert "exec-agreement: nothing to run for 2 of 2 problems" in r.output
+    assert r.output.count("has nothing to run for task") == 1  # the warning comes once

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.errors import InputError
+from rankkit.execution.pool import warn_once
 from rankkit.programs.probes import Case, ProbeResult, run_probes
 from rankkit.rankers.base import Ranker, RankerCost
 
@@ -26,6 +27,16 @@ class ProbingRanker(Ranker):
         self.cache, self.examples = cache, examples
         self.coverage: dict[str, int] = {}  # task_id -> number of probe cases
         self._seconds, self._samples = 0.0, 0
+        self._warned = False
+
+    def describe(self) -> str | None:
+        """Said under the report when some problems gave nothing to run: their samples all tie."""
+        empty = sorted(t for t, n in self.coverage.items() if n == 0)
+        if not empty:
+            return None
+        return (f"nothing to run for {len(empty)} of {len(self.coverage)} problems (no example inputs in their "
+                f"prompts{' or tests' if type(self).__name__ == 'CodeTRanker' else ''}): their samples tie, as random "
+                f"would rank them (e.g. {', '.join(empty[:3])}; `rankkit inputs` makes inputs for any signature)")
 
     def measured_cost(self) -> RankerCost | None:
         """Sandbox seconds per sample so far (no FLOPs: nothing runs on the accelerator)."""
@@ -53,6 +64,11 @@ class ProbingRanker(Ranker):
             if cases:
                 jobs.extend((prefix + g, cases) for g in gens)
             spans.append((start, len(jobs)))
+        empty = [p.task_id for p, (a, b) in zip(problems, spans) if a == b]
+        if empty and not self._warned:
+            self._warned = True  # once per ranker and run; describe() gives the count at the end
+            warn_once(f"rankkit: warning: ranker {self.name!r} has nothing to run for task {empty[0]} (no example "
+                      f"inputs in its prompt): such problems' samples tie; the count follows the report")
         results = run_probes(jobs, workers=self.workers, cache=self.cache, case_seconds=self.case_seconds,
                              total_seconds=self.total_seconds) if jobs else []
         # sandbox seconds per sample, on one core (identical candidates counted each time)
