@@ -221,5 +221,32 @@ def test_an_execution_ranker_with_nothing_to_run_says_so(tmp_path):
     r = CliRunner().invoke(app, ["rank-score", str(tmp_path / "d.json"), "--no-check-task-ids", "--ranker",
                                  "exec-agreement", "--k", "1,2", "--bootstrap", "10", "--no-score-cache", "--quiet"])
     assert r.exit_code == 0, r.output
-    assert "exec-agreement: nothing to run for 2 of 2 problems" in r.output
+    assert "nothing to run for 2 of 2 problems" in r.output and "exec-agreement: inputs: the examples" in r.output
     assert r.output.count("has nothing to run for task") == 1  # the warning comes once
+
+
+def test_exec_agreement_on_rankkits_own_inputs_or_an_inputs_file(tmp_path):
+    from rankkit.dumps import load_dump
+    from rankkit.evaluation import score_dump
+    from rankkit.rankers import check_ranker, make_ranker
+
+    prompt = 'def double(x: int) -> int:\n    """Return twice x."""\n'
+    gens = ["    return 2 * x\n", "    return x + x\n", "    return x\n", "    return 'no'\n"]
+    tasks = {f"T/{i}": TaskSamples(f"T/{i}", prompt, gens, np.array([1, 1, 0, 0], dtype=np.int8)) for i in range(2)}
+    write_released(Dump(tasks, "x"), tmp_path / "d.json")
+    dump = load_dump(tmp_path / "d.json")
+    plain = score_dump(dump, make_ranker("exec-agreement"), show_progress=False)
+    assert np.all(plain["T/0"] == plain["T/0"][0])  # nothing to run: all tie
+    ranker = make_ranker("exec-agreement:synth,n_inputs=12")
+    own = score_dump(dump, ranker, show_progress=False)
+    assert list(own["T/0"]) == [1.0, 1.0, 0.0, 0.0]  # the two right ones agree on every input
+    assert "inputs: rankkit's own" in ranker.describe() and "nothing to run" not in ranker.describe()
+    r = CliRunner().invoke(app, ["inputs", str(tmp_path / "d.json"), "--no-check-task-ids", "--n", "8", "--quiet",
+                                 "-o", str(tmp_path / "in.jsonl")])
+    assert r.exit_code == 0, r.output
+    from_file = make_ranker(f"exec-agreement:{tmp_path / 'in.jsonl'}")
+    assert list(score_dump(dump, from_file, show_progress=False)["T/1"]) == [1.0, 1.0, 0.0, 0.0]
+    assert "the inputs file" in from_file.describe()
+    check_ranker(make_ranker("exec-agreement:synth,n_inputs=6"))
+    with pytest.raises(ValueError, match="prompt, synth or an inputs file"):
+        make_ranker("exec-agreement:nope.jsonl")

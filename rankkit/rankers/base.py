@@ -33,8 +33,8 @@ class Ranker:
     """
 
     def __new__(cls, *args, **kwargs):
-        # Record the constructor's arguments (defaults filled in): a ranker's identity in the
-        # score cache, and how cross-fitting makes a fresh, unfitted copy for every fold.
+        # Record the constructor's arguments as given: they make a ranker's identity in the
+        # score cache (``get_params`` fills in the defaults) and a fresh copy for every fold.
         self = super().__new__(cls)
         self._init_call = (args, dict(kwargs))
         return self

@@ -30,9 +30,50 @@ class ExecAgreementRanker(ProbingRanker):
     name = "exec-agreement"
     version = "2"  # 2: samples adding no code are broken
 
+    def __init__(self, inputs: str = "prompt", n_inputs: int = 30, seed: int = 0, **kwargs):
+        """``inputs``: "prompt" (the examples it shows), "synth" (rankkit's own: the examples first,
+        then values from the signature and mutations; ``n_inputs`` a problem, from ``seed``) or
+        an inputs file written by ``rankkit inputs``."""
+        super().__init__(**kwargs)
+        if inputs not in ("prompt", "synth"):
+            from pathlib import Path
+
+            from rankkit.errors import InputError
+            from rankkit.programs.inputs import read_inputs
+
+            if not Path(inputs).is_file():
+                raise InputError(f"exec-agreement: inputs must be prompt, synth or an inputs file; {inputs!r} is "
+                                 f"neither", param="rankers")
+            self._given = read_inputs(inputs)
+        self.inputs, self.n_inputs, self.seed = inputs, int(n_inputs), int(seed)
+        self.input_counts: list[int] = []
+
     def cases(self, problem):
         info, examples = prompt_examples(problem, self.examples)
-        return info.code_prefix, [Case("expr", e.call) for e in examples]
+        if self.inputs == "prompt":
+            calls = [e.call for e in examples]
+        elif self.inputs == "synth":
+            from rankkit.programs.inputs import synthesize_inputs
+
+            # the shown examples (prompt or benchmark) seed rankkit's own inputs
+            seeds = [e.call for e in examples]
+            _, made = synthesize_inputs(problem.prompt, list(problem.generations), entry_point=info.entry_point,
+                                        tests=seeds, n=self.n_inputs, seed=self.seed)
+            calls = [i.call for i in made]
+        else:
+            calls = [i.call for i in self._given.get(str(problem.task_id), [])]
+        self.input_counts.append(len(calls))
+        return info.code_prefix, [Case("expr", c) for c in calls]
+
+    def describe(self) -> str | None:
+        """Which inputs it ran the candidates on, and any problem that gave it none."""
+        source = {"prompt": "the examples the prompt shows", "synth": f"rankkit's own (up to {self.n_inputs} a "
+                  f"problem: the shown examples, then drawn and mutated values; seed {self.seed})"}.get(
+                      self.inputs, f"the inputs file {self.inputs}")
+        counts = self.input_counts
+        text = f"inputs: {source}" + (f", {np.mean(counts):.1f} a problem on average" if counts else "")
+        empty = super().describe()
+        return f"{text}; {empty}" if empty else text
 
     def combine(self, problem, generations, results):
         prefix = prompt_info(problem.prompt).code_prefix
