@@ -221,7 +221,7 @@ def test_an_execution_ranker_with_nothing_to_run_says_so(tmp_path):
     r = CliRunner().invoke(app, ["rank-score", str(tmp_path / "d.json"), "--no-check-task-ids", "--ranker",
                                  "exec-agreement", "--k", "1,2", "--bootstrap", "10", "--no-score-cache", "--quiet"])
     assert r.exit_code == 0, r.output
-    assert "nothing to run for 2 of 2 problems" in r.output and "exec-agreement: inputs: the examples" in r.output
+    assert "nothing to run for 2 of 2 problems" in r.output and "exec-agreement: inputs: the shown examples" in r.output
     assert r.output.count("has nothing to run for task") == 1  # the warning comes once
 
 

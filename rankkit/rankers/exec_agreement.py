@@ -67,7 +67,10 @@ class ExecAgreementRanker(ProbingRanker):
 
     def describe(self) -> str | None:
         """Which inputs it ran the candidates on, and any problem that gave it none."""
-        source = {"prompt": "the examples the prompt shows", "synth": f"rankkit's own (up to {self.n_inputs} a "
+        shown = {"auto": "the shown examples (the prompt's, else the benchmark prompt's)",
+                 "prompt": "the examples the prompt shows", "benchmark": "the benchmark prompt's examples"}
+        source = {"prompt": shown.get(self.examples, "the shown examples"),
+                  "synth": f"rankkit's own (up to {self.n_inputs} a "
                   f"problem: the shown examples, then drawn and mutated values; seed {self.seed})"}.get(
                       self.inputs, f"the inputs file {self.inputs}")
         counts = self.input_counts
