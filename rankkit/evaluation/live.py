@@ -138,8 +138,7 @@ def score_dump(dump: Dump, ranker: Ranker, show_progress: bool = True, cache_dir
             samples = sum(len(t) for t in batch)
             seen += samples
             after = measured_totals(ranker, seen)
-            delta = None if after is None else (after[0] - (before or (0.0, 0.0))[0],
-                                                 after[1] - (before or (0.0, 0.0))[1])
+            delta = _spent(before, after)
             before = after
             run_totals.append(None if delta is None else (*delta, samples))
             if cache is not None:
@@ -232,8 +231,7 @@ def cross_fit_scores(dump: Dump, ranker: Ranker, folds: int = 5, show_progress: 
             start = measured_totals(model, 0)
             for task, s in zip(test, _score_batch(model, spec, test)):
                 out[task.task_id] = oriented(model, s)
-            end = measured_totals(model, sum(len(t) for t in test))
-            own.append(None if end is None else (end[0] - (start or (0, 0))[0], end[1] - (start or (0, 0))[1]))
+            own.append(_spent(start, measured_totals(model, sum(len(t) for t in test))))
             description = describe(model)
             bar.advance(1)
     if components:
@@ -258,11 +256,18 @@ def _fit_and_score(model, name: str, train, test) -> tuple[dict[str, np.ndarray]
     _call(model, name, "fit", views, [v.generations for v in views], [t.passed().astype(np.int8) for t in train])
     start = measured_totals(model, 0)
     scores = {t.task_id: oriented(model, s) for t, s in zip(test, _score_batch(model, name, test))}
-    end = measured_totals(model, sum(len(t) for t in test))
+    n = sum(len(t) for t in test)
     if model.cost is not None:
-        n = sum(len(t) for t in test)
         return scores, (model.cost.flops_per_sample * n, model.cost.seconds_per_sample * n)
-    return scores, None if end is None else (end[0] - (start or (0, 0))[0], end[1] - (start or (0, 0))[1])
+    return scores, _spent(start, measured_totals(model, n))
+
+
+def _spent(start: tuple[float, float] | None, end: tuple[float, float] | None) -> tuple[float, float] | None:
+    """What was measured between two readings of a ranker's totals (None: it measures nothing)."""
+    if end is None:
+        return None
+    base = start or (0.0, 0.0)
+    return end[0] - base[0], end[1] - base[1]
 
 
 def _per_sample(parts, samples: int | None = None) -> RankerCost | None:

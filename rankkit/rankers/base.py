@@ -64,12 +64,16 @@ class Ranker:
 
     def measured_cost(self) -> RankerCost | None:
         """Per-sample cost measured over what this instance has scored so far (None: it does
-        not measure). Used when ``cost`` is not declared."""
-        return None
+        not measure): ``measured_totals`` divided by its samples. Used when ``cost`` is not
+        declared."""
+        totals = self.measured_totals()
+        if totals is None or not totals[2]:
+            return None
+        return RankerCost(totals[0] / totals[2], totals[1] / totals[2])
 
     def measured_totals(self) -> tuple[float, float, int] | None:
         """(FLOPs, seconds, samples) this instance measured in all so far (None: it does not
-        measure); the default is ``measured_cost`` times the samples it says it averaged over."""
+        measure). Rankers that measure their cost override this (or ``measured_cost`` alone)."""
         return None
 
     def components(self) -> dict[str, "Ranker"]:

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.errors import InputError
-from rankkit.rankers.base import Ranker, RankerCost
+from rankkit.rankers.base import Ranker
 from rankkit.lm import NLLEngine, load_model, parameter_count
 from rankkit.rankers.registry import register_ranker
 
@@ -59,14 +59,6 @@ class LMRanker(Ranker):
         if not samples:
             return None
         return 2.0 * parameter_count(self.engine.model) * tokens, seconds, samples
-
-    def measured_cost(self) -> RankerCost | None:
-        """FLOPs and seconds per sample scored so far."""
-        totals = self.measured_totals()
-        if totals is None:
-            return None
-        flops, seconds, samples = totals
-        return RankerCost(flops / samples, seconds / samples)
 
     def lm_score(self, problem, generations: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
         """Scores in the ranker's own orientation, before discarding unfinished samples."""

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.errors import InputError
-from rankkit.rankers.base import Ranker, RankerCost
+from rankkit.rankers.base import Ranker
 from rankkit.rankers.registry import register_ranker
 
 DEFAULT_LM = "smollm2-135m"
@@ -99,10 +99,3 @@ class VerifierRanker(Ranker):
             return None
         return (t["lm_flops"] + t["own_flops"], t["lm_seconds"] + t["sandbox_seconds"] + t["own_seconds"],
                 t["samples"])
-
-    def measured_cost(self) -> RankerCost | None:
-        """Per sample: ``measured_totals`` divided by the samples."""
-        totals = self.measured_totals()
-        if totals is None:
-            return None
-        return RankerCost(totals[0] / totals[2], totals[1] / totals[2])
