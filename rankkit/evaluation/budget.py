@@ -106,12 +106,3 @@ class Budget:
 def _has_score_cost(entry: ModelCost, unit: str) -> bool:
     value = entry.score_flops_per_sample if unit == "flops" else entry.score_seconds_per_sample
     return value is not None and value == value
-
-
-def check_costs(budget: str | None, generators: Sequence[str | ModelCost | None] = (),
-                cost_table: Mapping[str, ModelCost] | None = None,
-                ranker_costs: Mapping[str, float | str] | None = None) -> None:
-    """``Budget.check`` for a unit given as text ('none': nothing to check)."""
-    unit = budget_unit(budget)
-    if unit is not None:
-        Budget(unit, cost_table=cost_table, ranker_costs=ranker_costs or {}).check(list(generators) or [None])

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import ast
 import math
-import warnings
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 import numpy as np
 
-from rankkit.programs.prompt_info import prompt_info
+from rankkit.programs.prompt_info import is_literal, parse_code, prompt_info
 
 ATOMS = ("int", "float", "str", "bool", "none")
 MAX_LEN = 8  # elements of a generated container
@@ -63,31 +62,13 @@ def _params(fn: ast.FunctionDef, source: str) -> tuple[Param, ...]:
         if a.arg in ("self", "cls"):
             continue
         ann = ast.get_source_segment(source, a.annotation) if a.annotation is not None else None
-        default = ast.get_source_segment(source, d) if d is not None and _literal(d) else None
+        default = ast.get_source_segment(source, d) if d is not None and is_literal(d) else None
         out.append(Param(a.arg, ann, default))
     return tuple(out)
 
 
-def _literal(node: ast.AST) -> bool:
-    try:
-        ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        return False
-    return True
-
-
-def _parse(code: str) -> ast.Module | None:
-    """The code's syntax tree, or None; a candidate's SyntaxWarnings are not the user's."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            return ast.parse(code)
-        except (SyntaxError, ValueError, MemoryError, RecursionError):
-            return None
-
-
 def _functions(code: str, name: str) -> list[tuple[ast.FunctionDef, str]]:
-    tree = _parse(code)
+    tree = parse_code(code)
     if tree is None:
         return []
     return [(n, code) for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
@@ -377,48 +358,34 @@ def mutate(value: Any, drawer: Drawer, depth: int = 0, spec: tuple | None = None
 
 def literal_source(value: Any) -> str | None:
     """``repr`` of a value made of literals, checked to read back as the same value (None: not
-    expressible, e.g. inf or nan)."""
+    expressible, e.g. inf or nan, which ``literal_eval`` does not read)."""
     text = repr(value)
-    if "inf" in text or "nan" in text:
-        try:
-            if _contains_non_finite(value):
-                return None
-        except RecursionError:
-            return None
     try:
-        back = ast.literal_eval(text) if not text.startswith("set()") else set()
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None if text != "set()" else text
-    return text if back == value or text == "set()" else None
+        back = ast.literal_eval(text)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return text if back == value else None
 
 
-def _contains_non_finite(value) -> bool:
-    if isinstance(value, float):
-        return not math.isfinite(value)
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return any(_contains_non_finite(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_non_finite(k) or _contains_non_finite(v) for k, v in value.items())
-    return False
-
-
-def candidate_constants(codes: Sequence[str], limit: int = 40, param: str | None = None) -> list[Any]:
+def compared_constants(codes: Sequence[str], limit: int = 40) -> dict[str | None, list[Any]]:
     """Literal constants the candidates' code compares against (the values an untyped parameter
-    is likely tested with), most frequent first; ``param``: only comparisons that name it."""
-    counts: Counter = Counter()
+    is likely tested with), most frequent first: under None all of them, under a name those of
+    comparisons that name it. Each candidate is parsed once (and the parse is shared)."""
+    counts: dict[str | None, Counter] = {None: Counter()}
     for code in codes:
-        tree = _parse(code)
+        tree = parse_code(code)
         if tree is None:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Compare):
-                sides = [node.left, *node.comparators]
-                if param is not None and not any(isinstance(s, ast.Name) and s.id == param for s in sides):
-                    continue
-                for side in sides:
-                    if isinstance(side, ast.Constant) and isinstance(side.value, (int, float, str)):
-                        counts[(type(side.value).__name__, side.value)] += 1
-    return [v for (_, v), _ in counts.most_common(limit)]
+            if not isinstance(node, ast.Compare):
+                continue
+            sides = [node.left, *node.comparators]
+            found = [(type(s.value).__name__, s.value) for s in sides
+                     if isinstance(s, ast.Constant) and isinstance(s.value, (int, float, str))]
+            names = {s.id for s in sides if isinstance(s, ast.Name)}
+            for key in (None, *names):
+                counts.setdefault(key, Counter()).update(found)
+    return {key: [v for (_, v), _ in c.most_common(limit)] for key, c in counts.items()}
 
 
 # --- putting it together -----------------------------------------------------------------------
@@ -540,15 +507,15 @@ def synthesize_inputs(prompt: str, candidates: Sequence[str] = (), *, entry_poin
             args = _positional(sig, *parsed)
             if args is not None and len(args) == arity:
                 seeds.append((args, source))
-    constants = candidate_constants([info.code_prefix + c for c in candidates])
+    found = compared_constants([info.code_prefix + c for c in candidates])
+    constants = found[None]
     assigned = assigned_values(info.instruction, [p.name for p in sig.params])
     if assigned and all(p.name in assigned or p.default is not None for p in sig.params):
         # a docstring's "x = ..., y = ..." example; parameters it leaves out keep their defaults
         for k in range(max(len(v) for v in assigned.values())):
             seeds.append(([assigned[p.name][min(k, len(assigned[p.name]) - 1)] if p.name in assigned
                            else ast.literal_eval(p.default) for p in sig.params], "example"))
-    codes = [info.code_prefix + c for c in candidates]
-    compared = {p.name: candidate_constants(codes, param=p.name) for p in sig.params} if candidates else {}
+    compared = {p.name: found.get(p.name, []) for p in sig.params}
     specs = param_specs(sig, [a for a, _ in seeds], constants, assigned, compared)
     drawer = Drawer(rng, constants)
     out: list[Input] = []

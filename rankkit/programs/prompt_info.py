@@ -52,7 +52,8 @@ def _last_function(tree: ast.Module) -> ast.FunctionDef | None:
     return defs[-1] if defs else None
 
 
-def _is_literal(node: ast.AST) -> bool:
+def is_literal(node: ast.AST) -> bool:
+    """Whether ``ast.literal_eval`` reads the node (a literal, however nested)."""
     try:
         ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -71,7 +72,7 @@ def _literal_source(text: str) -> str | None:
             node = ast.parse(candidate, mode="eval").body
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             continue
-        if _is_literal(node):
+        if is_literal(node):
             return candidate
     return None
 
@@ -103,7 +104,7 @@ def _literal_call(source: str, name: str) -> bool:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
-            and all(_is_literal(a) for a in node.args) and all(_is_literal(k.value) for k in node.keywords))
+            and all(is_literal(a) for a in node.args) and all(is_literal(k.value) for k in node.keywords))
 
 
 def docstring_examples(doc: str, name: str, params: list[str]) -> list[Example]:
@@ -205,16 +206,24 @@ def prompt_info(prompt: str) -> PromptInfo:
     return PromptInfo(None, prompt.strip(), (), "")
 
 
-@lru_cache(maxsize=1024)
-def code_key(code: str) -> str | None:
-    """The code's syntax tree as text (comments and formatting ignored), None if it does not
-    parse; memoised, since rankers ask about the same prompt and samples repeatedly."""
+@lru_cache(maxsize=4096)
+def parse_code(code: str) -> ast.Module | None:
+    """The code's syntax tree, None if it does not parse; memoised (rankers and input synthesis
+    read the same prompts and samples repeatedly), so callers must not change the tree."""
     with warnings.catch_warnings():  # a candidate's SyntaxWarnings are not the user's
         warnings.simplefilter("ignore")
         try:
-            return ast.dump(ast.parse(code))
+            return ast.parse(code)
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             return None
+
+
+@lru_cache(maxsize=1024)
+def code_key(code: str) -> str | None:
+    """The code's syntax tree as text (comments and formatting ignored), None if it does not
+    parse."""
+    tree = parse_code(code)
+    return None if tree is None else ast.dump(tree)
 
 
 def adds_code(prefix: str, generation: str) -> bool:
