@@ -265,3 +265,138 @@ def test_smollm2_generate_execute_rank_end_to_end(tmp_path):
     r = runner.invoke(app, ["rank-score", str(tmp_path / "he.labelled.json"), "--ranker", "generator-nll",
                             "--k", "1", "--no-score-cache"])
     assert r.exit_code == 0, r.output
+
+
+# --- rankkit tests: unit tests written by a model ------------------------------------------------
+
+class ScriptedBackend:
+    """Replies fixed in advance (what a model would say), to check what the tests job makes of them."""
+
+    def __init__(self, replies):
+        self.replies, self.stats, self.asked = replies, {"generated_tokens": 0}, []
+
+    def encode(self, prompt):
+        return prompt.split()
+
+    def generate_many(self, prompts, n, settings, seeds):
+        from rankkit.generation import GeneratedSample
+
+        self.asked.extend(prompts)
+        return [[GeneratedSample(self.replies[i % len(self.replies)], True, 7, -1.0, 7) for i in range(n)]
+                for _ in prompts]
+
+
+def make_tests_dump(tmp_path):
+    from rankkit.dumps import Dump, TaskSamples, write_released
+
+    typed = 'def add(a: int, b: int) -> int:\n    """Add two numbers."""\n'
+    text = "Write a function that returns the larger of two numbers."  # no signature in the prompt
+    tasks = {"T/0": TaskSamples("T/0", typed, ["    return a + b\n"], np.array([1], dtype=np.int8)),
+             "T/1": TaskSamples("T/1", text, ["def bigger(x, y):\n    return max(x, y)\n"] * 2,
+                                np.array([1, 1], dtype=np.int8)),
+             "T/2": TaskSamples("T/2", "Say hello.", ["print('hello')\n"], np.array([1], dtype=np.int8))}
+    write_released(Dump(tasks, "x"), tmp_path / "d.json")
+    return load_dump(tmp_path / "d.json")
+
+
+def test_tests_job_parses_replies_records_costs_and_says_what_it_dropped(tmp_path):
+    from rankkit.costs import ArchShape
+    from rankkit.jobs.tests import write_model_tests
+    from rankkit.programs.tests import read_tests, writing_cost
+
+    dump = make_tests_dump(tmp_path)
+    backend = ScriptedBackend(["1, 2) == 3\nassert add(2, 2) == 4\nassert sub(1) == 0\nassert add(1,",
+                               "0, 0) == 0\nassert add(2, 2) == 4"])
+    shape = ArchShape(64, 2, 128, 1000, 4, 2, 16)
+    out = tmp_path / "tests.jsonl"
+    summary = write_model_tests(dump, backend, None, out, model="scripted", n=2, shape=shape, show_progress=False)
+    assert summary["merged"] and summary["no_tests"] == ["T/2"]  # no function to test
+    assert backend.asked[0].endswith("# check the correctness of add\nassert add(")
+    assert "def bigger(x, y):" in backend.asked[1] and "larger of two numbers" in backend.asked[1]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["tests"] == ["assert add(1, 2) == 3", "assert add(2, 2) == 4", "assert add(0, 0) == 0"]
+    assert rows[0]["dropped"] == {"unparsable": 1, "duplicate": 1, "no_entry_point": 1}
+    # a text prompt: the function the candidates define, asked for in CodeT's style too
+    assert rows[1]["tests"] == ["assert bigger(1, 2) == 3", "assert bigger(0, 0) == 0"]
+    assert rows[1]["dropped"] == {"unparsable": 1, "duplicate": 0, "no_entry_point": 3}
+    assert rows[2]["entry_point"] is None and rows[2]["tests"] == []
+    assert rows[0]["cost"]["flops"] > 0 and rows[0]["cost"]["generated_tokens"] == 14
+    assert [t.call for t in read_tests(str(out))["T/0"]] == ["add(1, 2)", "add(2, 2)", "add(0, 0)"]
+    assert set(writing_cost(str(out))) == {"T/0", "T/1", "T/2"}
+    meta = json.loads((tmp_path / "tests.jsonl.meta.json").read_text())["provenance"]
+    assert meta["model"] == "scripted" and meta["replies_per_problem"] == 2 and meta["prompt_style"] == "completion"
+
+
+def test_tests_job_in_one_piece_sharded_or_resumed_writes_the_same_file(long_tiny, tmp_path):
+    from rankkit.jobs.tests import write_model_tests
+
+    model, tokenizer, _ = long_tiny
+    dump = make_tests_dump(tmp_path)
+    kw = dict(model="tiny", n=2, max_new_tokens=12, seed=3, group=1, show_progress=False)
+    whole = tmp_path / "whole.jsonl"
+    write_model_tests(dump, TransformersBackend(model, tokenizer), tokenizer, whole, **kw)
+    split = tmp_path / "split.jsonl"
+    first = write_model_tests(dump, TransformersBackend(model, tokenizer), tokenizer, split, shard=(0, 2), **kw)
+    assert not first["merged"] and not split.exists()
+    (tmp_path / "split.jsonl.parts" / "task-000000.jsonl").unlink()  # lost in a kill
+    again = write_model_tests(dump, TransformersBackend(model, tokenizer), tokenizer, split, resume=True, **kw)
+    assert again["written_problems"] == 2 and again["merged"]  # the lost one and shard 1's
+
+    def strip(path):  # the seconds differ from run to run; everything else is the same
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        for r in rows:
+            r["cost"].pop("seconds")
+        return rows
+
+    assert strip(whole) == strip(split) and len(strip(whole)) == 3
+
+
+@pytest.mark.parametrize("args, match", [
+    (["-o", "{tmp}/t.json"], "the tests file is JSONL"),
+    (["-o", "{tmp}/t.jsonl", "--n", "0"], "--n must be >= 1"),
+    (["-o", "{tmp}/t.jsonl", "--prompt-style", "poem"], "--prompt-style must be one of"),
+    (["-o", "{tmp}/t.jsonl", "--top-p", "0"], "top_p must lie in (0, 1]"),
+    (["-o", "{tmp}/t.jsonl", "--per-reply", "0"], "--per-reply must be >= 1"),
+    (["-o", "{tmp}/t.jsonl", "--model", "/no/such/model"], "model directory not found"),
+])
+def test_tests_command_bad_input_is_a_clear_error(args, match, tmp_path, long_tiny):
+    make_tests_dump(tmp_path)
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{tiny}", str(long_tiny[2])) for a in args]
+    r = runner.invoke(app, ["tests", str(tmp_path / "d.json"), "--no-check-task-ids", "--dtype", "fp32", *args])
+    assert r.exit_code == 2 and match in " ".join(r.output.split()) and "Traceback" not in r.output, r.output
+
+
+@pytest.mark.slow
+def test_smollm2_writes_tests_that_codet_b4_and_test_vote_run(tmp_path):
+    from rankkit.dumps import open_dump
+    from rankkit.evaluation import score_dump
+    from rankkit.paths import data_file
+    from rankkit.rankers import make_ranker
+
+    out = tmp_path / "tests.jsonl"
+    r = runner.invoke(app, ["tests", str(data_file("humaneval_codegen16b_codet.json.gz")), "--problems", "2",
+                            "--n", "4", "--max-new-tokens", "64", "-o", str(out), "--quiet"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["task_id"] for row in rows] == ["HumanEval/0", "HumanEval/1"]
+    assert sum(len(row["tests"]) for row in rows) >= 2 and all(row["cost"]["flops"] > 0 for row in rows)
+    dump = open_dump(data_file("humaneval_codegen16b_codet.json.gz"), head=2)
+    for spec in ("codet", "test-vote", "b4"):
+        ranker = make_ranker(f"{spec}:tests={out}")
+        scores = score_dump(dump, ranker, show_progress=False)
+        assert all(np.all(np.isfinite(scores[t])) for t in ("HumanEval/0", "HumanEval/1"))
+        assert ranker.measured_cost().flops_per_sample > 0  # the tests' writing is charged
+
+
+def test_tests_job_in_chat_style_reads_the_asserts_of_the_code_block(long_tiny, tmp_path):
+    from rankkit.jobs.tests import write_model_tests
+
+    _, tokenizer, _ = long_tiny
+    dump = make_tests_dump(tmp_path)
+    backend = ScriptedBackend(["Sure:\n```python\nfrom x import add\nassert add(1, 2) == 3\nassert add(2, 3) == 5\n"
+                               "```\nassert add(9, 9) == 18"])
+    out = tmp_path / "chat.jsonl"
+    write_model_tests(dump, backend, tokenizer, out, model="scripted", style="chat", n=1, show_progress=False)
+    assert "unit tests for the Python function below" in backend.asked[0] and "def add(a: int, b: int)" in backend.asked[0]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["tests"] == ["assert add(1, 2) == 3", "assert add(2, 3) == 5"]  # the block only

@@ -214,15 +214,27 @@ def test_inputs_for_every_benchmark_signature(benchmark):
 
 
 def test_an_execution_ranker_with_nothing_to_run_says_so(tmp_path):
-    prompt = 'def double(x: int) -> int:\n    """Return twice x."""\n'
+    typed = 'def double(x: int) -> int:\n    """Return twice x."""\n'
     gens = ["    return 2 * x\n", "    return x + x\n", "    return x\n"]
-    tasks = {f"T/{i}": TaskSamples(f"T/{i}", prompt, gens, np.array([1, 1, 0], dtype=np.int8)) for i in range(2)}
+    text = "Return twice the number you are given."  # no signature anywhere: nothing to make inputs from
+    tasks = {f"T/{i}": TaskSamples(f"T/{i}", typed if i == 0 else text, gens, np.array([1, 1, 0], dtype=np.int8))
+             for i in range(3)}
     write_released(Dump(tasks, "x"), tmp_path / "d.json")
-    r = CliRunner().invoke(app, ["rank-score", str(tmp_path / "d.json"), "--no-check-task-ids", "--ranker",
-                                 "exec-agreement", "--k", "1,2", "--bootstrap", "10", "--no-score-cache", "--quiet"])
-    assert r.exit_code == 0, r.output
-    assert "nothing to run for 2 of 2 problems" in r.output and "exec-agreement: inputs: the shown examples" in r.output
-    assert r.output.count("has nothing to run for task") == 1  # the warning comes once
+
+    def run(spec):
+        r = CliRunner().invoke(app, ["rank-score", str(tmp_path / "d.json"), "--no-check-task-ids", "--ranker", spec,
+                                     "--k", "1,2", "--bootstrap", "10", "--no-score-cache", "--quiet"])
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    out = run("exec-agreement")  # by default rankkit's own inputs where the prompt shows none
+    assert "nothing to run for 2 of 3 problems" in out and "rankkit's own" in out and "for 1 of 3 problems" in out
+    assert out.count("has nothing to run for task") == 1  # the warning comes once
+    out = run("exec-agreement:prompt")  # the shown examples only: nothing anywhere
+    assert "nothing to run for 3 of 3 problems" in out and "exec-agreement:prompt: inputs: the shown examples" in out
+    out = run("doctest")
+    assert "nothing to run for 3 of 3 problems" in out and out.count("has nothing to run for task") == 1
+    assert "exec-agreement makes its own inputs" in out  # doctest needs shown outputs: it points elsewhere
 
 
 def test_exec_agreement_on_rankkits_own_inputs_or_an_inputs_file(tmp_path):
@@ -235,8 +247,10 @@ def test_exec_agreement_on_rankkits_own_inputs_or_an_inputs_file(tmp_path):
     tasks = {f"T/{i}": TaskSamples(f"T/{i}", prompt, gens, np.array([1, 1, 0, 0], dtype=np.int8)) for i in range(2)}
     write_released(Dump(tasks, "x"), tmp_path / "d.json")
     dump = load_dump(tmp_path / "d.json")
-    plain = score_dump(dump, make_ranker("exec-agreement"), show_progress=False)
+    plain = score_dump(dump, make_ranker("exec-agreement:prompt"), show_progress=False)
     assert np.all(plain["T/0"] == plain["T/0"][0])  # nothing to run: all tie
+    by_default = score_dump(dump, make_ranker("exec-agreement"), show_progress=False)
+    assert list(by_default["T/0"]) == [1.0, 1.0, 0.0, 0.0]  # no examples shown: rankkit's own inputs
     ranker = make_ranker("exec-agreement:synth,n_inputs=12")
     own = score_dump(dump, ranker, show_progress=False)
     assert list(own["T/0"]) == [1.0, 1.0, 0.0, 0.0]  # the two right ones agree on every input

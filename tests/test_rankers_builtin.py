@@ -18,7 +18,7 @@ from rankkit.rankers import (
     check_ranker,
     make_ranker,
 )
-from rankkit.rankers.codet import extract_tests
+from rankkit.programs.tests import parse_tests
 from rankkit.rankers.ensemble import simplex_grid
 from rankkit.scoring.selection import rank01
 from rankkit.programs.prompt_info import Example, prompt_info
@@ -109,8 +109,10 @@ def test_codet_scores_consensus_sets(tmp_path):
 
 def test_codet_test_extraction_from_raw_completions():
     raw = "\n    f(1) == 2, 'one'\nassert \n    f(2) == 3\nassert g(1) == 0\nassert f(3) ==\nassert f(4) == 5\n"
-    assert extract_tests(raw, "f") == ["assert f(1) == 2, 'one'", "assert f(2) == 3", "assert f(4) == 5"]
-    assert extract_tests(raw, "f", per_sample=1) == ["assert f(1) == 2, 'one'"]
+    parsed = parse_tests(["assert " + raw], "f")
+    assert [t.source for t in parsed.tests] == ["assert f(1) == 2, 'one'", "assert f(2) == 3", "assert f(4) == 5"]
+    assert (parsed.unparsable, parsed.no_entry_point) == (1, 1)
+    assert [t.source for t in parse_tests(["assert " + raw], "f", per_text=1).tests] == ["assert f(1) == 2, 'one'"]
 
 
 @pytest.mark.slow

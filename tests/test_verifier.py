@@ -327,14 +327,16 @@ def test_cli_trains_ranks_and_reports_the_mode(demo, tmp_path):
     r = runner.invoke(app, ["verifier", "train", str(train), "-o", str(out), "--mode", "exec", "--lm", "none",
                             "--backbone", "logistic", "--quiet"])
     assert r.exit_code == 0, r.output
-    assert "verifier (exec, logistic, no LM): trained on 800 samples" in r.output
+    assert ("verifier (exec, logistic, no LM; inputs: the shown examples for 8, rankkit's own for 0 problems): "
+            "trained on 800 samples") in " ".join(r.output.split())
     table = tmp_path / "t.json"
     r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{out}", "--ranker",
                             "verifier:mode=no-exec,lm=none", "--k", "1,10", "--quiet", "--no-score-cache",
                             "-o", str(table)])
     assert r.exit_code == 0, r.output
     meta = json.loads(table.read_text())["meta"]["rankers"]
-    assert meta[f"verifier:{out}"].startswith("verifier (exec, logistic, no LM), loaded from")
+    assert meta[f"verifier:{out}"].startswith("verifier (exec, logistic, no LM; inputs: the shown examples for 4, "
+                                              "rankkit's own for 0 problems), loaded from")
     assert "transfer" in meta[f"verifier:{out}"]
     assert meta["verifier:mode=no-exec,lm=none"].startswith("verifier (no-exec, boosting, no LM), cross-fitted")
     scores = tmp_path / "s.jsonl"

@@ -110,11 +110,11 @@ def inputs_command(
         fail(f"{output}: the inputs file is JSONL: give a name ending in .jsonl")
     given = None
     if tests is not None:
-        from rankkit.rankers.codet import load_generated_tests
+        from rankkit.programs.tests import read_tests
 
         if not tests.is_file():
             fail(f"--tests {tests}: file not found")
-        given = load_generated_tests(str(tests))
+        given = {task: [t.source for t in found] for task, found in read_tests(str(tests)).items()}
     dump = open_dump(dump_path, benchmark or "auto", None, head, check_ids)
     output = output or dump_path.with_name(split_ext(dump_path)[0] + "_inputs.jsonl")
     summary = make_inputs(dump, output, n=n, seed=seed, tests=given, tests_source=str(tests) if tests else None,
@@ -129,6 +129,61 @@ def inputs_command(
         err.print(f"no entry point or signature for {len(summary['no_signature'])} problem(s): "
                   f"{', '.join(summary['no_signature'][:8])}", markup=False, highlight=False, soft_wrap=True)
     err.print(f"wrote {output} and {output}.meta.json")
+
+
+@command("tests")
+def tests_command(
+    dump_path: Path = typer.Argument(..., metavar="DUMP", help="A dump in any format rankkit reads (its prompts; its candidates give a signature where the prompt has none)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The tests file to write (.jsonl or .jsonl.gz); rankers read it with tests=FILE."),
+    model: str = typer.Option("smollm2-135m", "--model", help="Hugging Face id or directory, a .gguf file, or smollm2-135m."),
+    prompt_style: str = typer.Option("completion", "--prompt-style", help="completion (CodeT's prompt: the function, then 'assert f(') or chat (instruct models: asserts in a code block)."),
+    n: int = typer.Option(10, "--n", help="Replies sampled per problem."),
+    per_reply: int = typer.Option(5, "--per-reply", help="Tests kept from one reply, at most (CodeT: 5)."),
+    temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature."),
+    top_p: float = typer.Option(0.95, "--top-p", help="Nucleus sampling mass."),
+    max_new_tokens: int = typer.Option(128, "--max-new-tokens", help="Token limit per reply."),
+    seed: int = typer.Option(0, "--seed", help="Seed; each problem's replies use one derived from (seed, task id)."),
+    benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
+    head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
+    shard: Optional[str] = typer.Option(None, "--shard", help="i/N: every N-th problem group from i (default: RANK/WORLD_SIZE of accelerate or torchrun)."),
+    resume: bool = typer.Option(False, "--resume", help="Finish a job whose parts are already on disk."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help="bf16, fp16 or fp32 (default: bf16 where fast, else fp32)."),
+    device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ... (default: cuda:LOCAL_RANK if available)."),
+    max_batch_tokens: int = typer.Option(16384, "--max-batch-tokens", help="Batch size in tokens (prompt + new tokens per reply)."),
+    quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
+):
+    """Unit tests for every problem of a dump, written by a causal LM (resumably), with their
+    cost per problem: the test source of codet, test-vote and b4."""
+    from rankkit.costs import ArchShape
+    from rankkit.generation import PROMPT_STYLES, SamplingSettings, TransformersBackend
+    from rankkit.jobs import choose_device, parse_shard
+    from rankkit.jobs.tests import write_model_tests
+    from rankkit.lm import load_model
+
+    choice(prompt_style, PROMPT_STYLES, "--prompt-style")
+    if not output.name.endswith((".jsonl", ".jsonl.gz")):
+        fail(f"{output}: the tests file is JSONL: give a name ending in .jsonl or .jsonl.gz")
+    for flag, value in (("--n", n), ("--per-reply", per_reply)):
+        if value < 1:
+            raise UsageError(f"{flag} must be >= 1, got {value}")
+    SamplingSettings(max_new_tokens, temperature, top_p)  # bad values: before loading
+    dump = open_dump(dump_path, benchmark or "auto", None, head, check_ids)
+    shard_pair = parse_shard(shard)
+    m, tok = load_model(model, dtype=dtype, device=choose_device(device))
+    backend = TransformersBackend(m, tok, max_batch_tokens=max_batch_tokens)
+    summary = write_model_tests(dump, backend, tok, output, model=model, style=prompt_style, n=n,
+                                temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens, seed=seed,
+                                per_reply=per_reply, shard=shard_pair, resume=resume,
+                                shape=ArchShape.from_config(m.config), show_progress=not quiet)
+    console.print(f"{_shard_prefix(shard_pair)}wrote tests for {summary['written_problems']} problems "
+                  f"({summary['skipped_problems']} already done)"
+                  + (f"; {summary['tests']:,} tests in all" if summary.get("tests") is not None else ""))
+    if summary.get("no_tests"):
+        err.print(f"no test for {len(summary['no_tests'])} problem(s): {', '.join(summary['no_tests'][:8])}",
+                  markup=False, highlight=False, soft_wrap=True)
+    err.print(f"wrote {output} and {output}.meta.json" if summary["merged"] else
+              f"parts in {output}.parts; the last shard to finish writes {output}")
 
 
 def _shard_prefix(shard: tuple[int, int]) -> str:

@@ -57,3 +57,41 @@ def extract_code(reply: str) -> str:
     if reply.lstrip().startswith("```"):
         return reply.lstrip()[3:].lstrip("python").lstrip("\n")
     return reply
+
+
+# --- prompts that ask a model for unit tests --------------------------------------------------
+
+TEST_STOPS = ("\ndef ", "\nclass ", "\nif ", "\nprint(", "\n```", "\n\n\n")  # after the asserts
+TESTS_PER_REPLY = 5
+
+
+def function_stub(prompt: str, signature) -> str:
+    """The function to test, body ``pass``: a code prompt as it is; otherwise the signature
+    (read from the prompt or the candidates) with the prompt's instruction as its docstring."""
+    from rankkit.programs.prompt_info import prompt_info
+
+    info = prompt_info(prompt)
+    if info.code_prefix and info.entry_point == signature.name:
+        return info.code_prefix.rstrip() + "\n    pass\n"
+    params = ", ".join(p.name + (f": {p.annotation}" if p.annotation else "") for p in signature.params)
+    doc = info.instruction.replace('"""', "'''").strip()
+    return f'def {signature.name}({params}):\n    """{doc}\n    """\n    pass\n'
+
+
+def tests_request(stub: str, entry_point: str, style: str, tokenizer) -> tuple[str, tuple[str, ...]]:
+    """(model input, stop sequences) asking for tests of ``entry_point``: CodeT's completion
+    prompt (the stub, then ``# check the correctness of f`` and ``assert f(``), or a chat request
+    for asserts in one code block."""
+    if style not in PROMPT_STYLES:
+        raise InputError(f"prompt style must be one of {', '.join(PROMPT_STYLES)}, got {style!r}", param="prompt_style")
+    if style == "completion":
+        return f"{stub.rstrip()}\n\n# check the correctness of {entry_point}\nassert {entry_point}(", TEST_STOPS
+    if getattr(tokenizer, "chat_template", None) is None:
+        raise InputError("the chat prompt style needs a tokenizer with a chat template (an instruct model)",
+                         param="prompt_style", example="completion")
+    message = (f"Write {TESTS_PER_REPLY} different unit tests for the Python function below, one `assert` per "
+               f"line, each of the form `assert {entry_point}(...) == expected_value`. Reply with one Python code "
+               f"block.\n\n```python\n{stub.rstrip()}\n```")
+    text = tokenizer.apply_chat_template([{"role": "user", "content": message}], tokenize=False,
+                                         add_generation_prompt=True)
+    return text, CHAT_STOPS

@@ -74,11 +74,24 @@ def _functions(code: str, name: str) -> list[tuple[ast.FunctionDef, str]]:
     return [(n, code) for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == name]
 
 
+def _voted_name(prefix: str, candidates: Sequence[str]) -> str | None:
+    """The name most candidates give the last function they define at the top level."""
+    votes = Counter()
+    for code in candidates:
+        tree = parse_code(prefix + code)
+        defs = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))] if tree else []
+        if defs:
+            votes[defs[-1]] += 1
+    return votes.most_common(1)[0][0] if votes else None
+
+
 def find_signature(prompt: str, candidates: Sequence[str] = (), entry_point: str | None = None) -> Signature | None:
     """The prompt's signature of the entry point; else the one most candidates define (arity,
-    names, annotations); else one read off the prompt's example calls (arity only)."""
+    names, annotations); else one read off the prompt's example calls (arity only). A prompt
+    that names no function (plain text) takes the name most candidates give their last
+    top-level function."""
     info = prompt_info(prompt)
-    name = entry_point or info.entry_point
+    name = entry_point or info.entry_point or _voted_name(info.code_prefix, candidates)
     if name is None:
         return None
     if info.code_prefix:

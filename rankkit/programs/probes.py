@@ -2,7 +2,7 @@
 
 A case is an expression (a call of the entry point, optionally with the value it should equal)
 or a statement (a generated ``assert``). Per case the probe reports a fingerprint of the
-value (a hash of its ``repr``, or ``!ExceptionName``) and whether the case held. Used by the
+value (a hash of its type and ``repr``, or ``!ExceptionName``) and whether the case held. Used by the
 execution-based rankers (exec-agreement, doctest, codet); every candidate runs in its own
 sandboxed process like a unit test, and results are cached with the executor's cache.
 """
@@ -60,7 +60,8 @@ for _rk_i, (_rk_kind, _rk_src, _rk_expected) in enumerate(%(cases)r):
         else:
             _rk_value = eval(_rk_src, dict(_rk_ns))
             _rk_repr = repr(_rk_value)
-            _rk_fp = _rk_hashlib.sha1(_rk_repr.encode("utf-8", "replace")).hexdigest()[:16]
+            _rk_fp = _rk_hashlib.sha1((type(_rk_value).__qualname__ + "\x00" + _rk_repr).encode(
+                "utf-8", "replace")).hexdigest()[:16]
             _rk_emit("value %%d %%s %%s" %% (_rk_i, type(_rk_value).__name__,
                                            _rk_repr[:%(value_chars)d].encode("utf-8", "replace").hex()))
             if _rk_expected is not None:

@@ -19,10 +19,12 @@ class DoctestRanker(ProbingRanker):
     """Score = fraction of the prompt's examples (with a shown output) that the candidate passes."""
 
     name = "doctest"
+    missing = "no examples with outputs in their prompts"
+    remedy = "exec-agreement makes its own inputs; codet, test-vote and b4 run tests that `rankkit tests` writes"
 
     def cases(self, problem):
         info, examples = prompt_examples(problem, self.examples)
         return info.code_prefix, [Case("expr", e.call, e.expected) for e in examples if e.expected is not None]
 
-    def combine(self, problem, generations, results):
-        return np.array([np.mean(r.passed) if r.passed else 0.0 for r in results])
+    def combine(self, problem, generations, matrix):
+        return matrix.passed.mean(axis=1)

@@ -8,7 +8,8 @@ Three kinds of evidence, each computed once per problem and kept (LM states on d
   mean final-layer state over the generation -- both from the one teacher-forced pass the NLL
   ranker makes;
 - exec (exec mode only): each candidate runs in the sandbox on the prompt's example *inputs*
-  (never the hidden tests): outcome class, agreement with the other candidates, and the
+  (never the hidden tests), or, where the prompt shows none, on rankkit's own inputs
+  (``rankkit.programs.inputs``): outcome class, agreement with the other candidates, and the
   fraction of the examples whose shown output it reproduces.
 """
 
@@ -36,7 +37,9 @@ STATIC_FEATURES = ("parses", "compiles", "defines_entry_point", "adds_code", "fi
 LM_FEATURES = ("lm_mean_logprob", "lm_sum_logprob", "lm_min_logprob", "lm_log_tokens", "lm_mean_rank", "lm_mean_z")
 EXEC_FEATURES = ("loads", "returned_fraction", "raised_fraction", "outcome_all_returned", "outcome_some_raised",
                  "outcome_load_error", "agreement", "examples_passed", "has_examples")
-FEATURES_VERSION = "1"  # bump when a feature's definition changes: saved verifiers then refuse to load
+FEATURES_VERSION = "2"  # bump when a feature's definition changes: saved verifiers then refuse to load
+LM_FEATURES_VERSION = "1"  # of the LM part cached on disk (FEATURES_VERSION 2: exec inputs synthesized)
+SYNTH_INPUTS = 30  # rankkit's own inputs for a problem whose prompt shows no example
 
 
 def check_mode(mode: str) -> str:
@@ -181,10 +184,11 @@ class FeatureExtractor:
         self.dtype, self.workers = dtype, workers
         self.case_seconds, self.total_seconds = case_seconds, total_seconds
         self._memo: dict[str, ProblemFeatures] = {}
-        self._lm_cache = LMFeatureCache(cache_dir, f"{self.lm}|{dtype}|{FEATURES_VERSION}") if self.lm else None
+        self._lm_cache = LMFeatureCache(cache_dir, f"{self.lm}|{dtype}|{LM_FEATURES_VERSION}") if self.lm else None
         # measured cost: LM flops, LM seconds, sandbox seconds, samples
         self.tally = {"lm_flops": 0.0, "lm_seconds": 0.0, "sandbox_seconds": 0.0, "samples": 0}
         self.show_progress = False  # training turns it on: LM features and executions report progress
+        self.inputs_used = Counter()  # exec mode: problems run on "examples", "synthesized" inputs, or "none"
 
     def __call__(self, problems, generations) -> list[ProblemFeatures]:
         problems, generations = list(problems), [list(g) for g in generations]
@@ -277,6 +281,12 @@ class FeatureExtractor:
         for problem, gens in zip(problems, generations):
             info, examples = prompt_examples(problem, "auto")
             cases = [Case("expr", e.call, e.expected) for e in examples]
+            if not cases:
+                from rankkit.programs.inputs import synthesize_inputs
+
+                _, made = synthesize_inputs(problem.prompt, list(gens), entry_point=info.entry_point, n=SYNTH_INPUTS)
+                cases = [Case("expr", i.call) for i in made]
+            self.inputs_used["examples" if examples else "synthesized" if cases else "none"] += 1
             start = len(jobs)
             jobs.extend((info.code_prefix + g, cases) for g in gens)
             spans.append((start, len(jobs)))

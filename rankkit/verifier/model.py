@@ -76,7 +76,12 @@ class Verifier:
 
     def describe(self) -> str:
         text = f"verifier ({self.mode}, {self.backbone_name}"
-        text += f", NLL features from {self.lm})" if self.lm else ", no LM)"
+        text += f", NLL features from {self.lm}" if self.lm else ", no LM"
+        used = self.features.inputs_used
+        if self.mode == "exec" and used:  # which inputs its executions ran on, so far
+            parts = [f"the shown examples for {used['examples']}", f"rankkit's own for {used['synthesized']}"]
+            text += "; inputs: " + ", ".join(parts) + (f", none for {used['none']}" if used["none"] else "") + " problems"
+        text += ")"
         if self.combine == "lm":
             norm = "mean per token" if self.lm_norm == "mean" else "summed"
             pooled = ", execution groups pooled" if self.mode == "exec" else ""

@@ -45,13 +45,15 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
     samples = sum(len(l) for l in labels)
     if show_progress:  # features report their own progress; then the backbone fits
         print(f"training verifier ({mode}, {backbone}) on {len(views)} problems, {samples} samples: "
-              f"features first{', executions on the example inputs' if mode == 'exec' else ''}, then the fit",
+              f"features first{', executions on the example inputs (or rankkit inputs where none are shown)' if mode == 'exec' else ''}, then the fit",
               file=sys.stderr, flush=True)
     verifier.features.show_progress = show_progress
     verifier.fit(views, [v.generations for v in views], labels)
     verifier.features.show_progress = False
     extra = {"train_seconds": round(time.perf_counter() - started, 2),
              "train_cost": verifier.cost_tally()}
+    if mode == "exec":  # which inputs its execution features came from
+        extra["exec_inputs"] = dict(verifier.features.inputs_used)
     verifier.save(output, training, extra)
     verifier.manifest = read_manifest(output)
     return verifier
