@@ -18,6 +18,7 @@ def train(
     dumps: List[Path] = typer.Argument(..., metavar="DUMP...", help="Labelled dumps to train on (all their samples)."),
     output: Path = typer.Option(..., "-o", "--output", help="Directory to save the verifier in (manifest + weights)."),
     mode: str = typer.Option("no-exec", "--mode", help="no-exec (nothing runs) or exec (candidates run on the prompt's example inputs)."),
+    inputs: str = typer.Option("auto", "--inputs", help="exec mode: auto (the shown examples; rankkit's own where a prompt shows none), prompt (shown examples only) or synth (both)."),
     backbone: str = typer.Option("boosting", "--backbone", help="boosting, logistic, lm-head (frozen LM states + head) or finetune (LM classifier on LEVER's text)."),
     lm: str = typer.Option("smollm2-135m", "--lm", help="Scoring LM behind the NLL features (HF id, directory, GGUF, smollm2-135m), or none."),
     combine: str = typer.Option("none", "--combine", help="none, or lm: rank by log p(correct) + lambda x LM log-prob (LEVER), lambda fitted here."),
@@ -31,14 +32,15 @@ def train(
     `rankkit rank-score OTHER_DUMP --ranker verifier:DIR` (or cross-fit with --ranker verifier)."""
     from rankkit.verifier import train_verifier
     from rankkit.verifier.backbones import BACKBONES
-    from rankkit.verifier.features import MODES
+    from rankkit.verifier.features import EXEC_INPUTS, MODES
     from rankkit.verifier.model import COMBINE, LM_NORMS
 
     choice(mode, MODES, "--mode")
+    choice(inputs, EXEC_INPUTS, "--inputs")
     choice(backbone, tuple(BACKBONES), "--backbone")
     choice(combine, COMBINE, "--combine")
     choice(lm_norm, LM_NORMS, "--lm-norm")
-    verifier = train_verifier(dumps, output, mode=mode, backbone=backbone, lm=None if lm == "none" else lm,
+    verifier = train_verifier(dumps, output, mode=mode, inputs=inputs, backbone=backbone, lm=None if lm == "none" else lm,
                               combine=combine, lm_norm=lm_norm, problems=head, epochs=epochs, seed=seed,
                               show_progress=not quiet)
     m = verifier.manifest

@@ -1,4 +1,4 @@
-"""Jobs that run for hours (``score-nll``; ``generate`` next): per-problem parts written
+"""Jobs that run for hours (``score-nll``, ``generate``, ``profile``, ``inputs``, ``tests``): per-problem parts written
 atomically, resume after a kill, shards by RANK/WORLD_SIZE or ``--shard i/N``, merge, device
 choice and progress. They sit beside the rankers, not inside them."""
 

@@ -21,7 +21,7 @@ from rankkit.dumps import UNKNOWN, Dump, TaskSamples, write_released
 from rankkit.errors import InputError
 from rankkit.generation.backend import GenerationBackend, SamplingSettings, problem_seed
 from rankkit.generation.prompts import build_input, extract_code
-from rankkit.jobs.parts import JobParts
+from rankkit.jobs.parts import JobParts, shard_groups
 from rankkit.progress import Progress
 
 DEFAULT_MAX_NEW_TOKENS = {"humaneval": 512, "mbpp": 256}  # the study's limits
@@ -58,13 +58,10 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
         "stop_sequences": sorted({s for st in settings for s in st.stop_sequences}),
         **(extra_provenance or {}),
     }
-    group = group or max(1, 32 // n)
-    if group < 1:
-        raise InputError(f"group must be >= 1, got {group}", param="group")
+    group = max(1, 32 // n) if group is None else group
+    mine = shard_groups(len(problems), group, shard)
     job = {**provenance, "group": group, "task_ids": [p.task_id for p in problems]}
     parts = JobParts(output, job)
-    groups = [list(range(g, min(g + group, len(problems)))) for g in range(0, len(problems), group)]
-    mine = groups[shard[0]::shard[1]]
     positions = [p for g in mine for p in g]
     if resume and parts.merged_before(_recorded_job(Path(output))):
         return {"generated_problems": 0, "skipped_problems": len(positions), "merged": True, "generated_tokens": 0,

@@ -39,6 +39,15 @@ def choose_device(device: str | None) -> str | None:
     return f"cuda:{os.environ['LOCAL_RANK']}" if torch.cuda.is_available() else None
 
 
+def shard_groups(count: int, group: int, shard: tuple[int, int]) -> list[list[int]]:
+    """This shard's groups of dump positions: fixed groups of ``group`` consecutive problems (so
+    a problem is computed in the same batch however a job is split), every N-th from the i-th."""
+    if group < 1:
+        raise InputError(f"group must be >= 1, got {group}", param="group")
+    groups = [list(range(g, min(g + group, count))) for g in range(0, count, group)]
+    return groups[shard[0]::shard[1]]
+
+
 class JobParts:
     """``OUTPUT.parts/``: one ``task-NNNNNN.jsonl`` per finished problem (by dump position) and a
     ``job.json`` naming the job, so a resumed or sharded run adds to the right job only."""

@@ -21,7 +21,7 @@ from rankkit.costs import ArchShape, generation_flops
 from rankkit.errors import InputError
 from rankkit.generation.backend import SamplingSettings, problem_seed
 from rankkit.generation.prompts import TESTS_PER_REPLY, extract_code, function_stub, tests_request
-from rankkit.jobs.parts import JobParts
+from rankkit.jobs.parts import JobParts, shard_groups
 from rankkit.programs.inputs import find_signature
 from rankkit.programs.tests import completion_tests, parse_tests, write_tests
 from rankkit.progress import Progress
@@ -55,11 +55,10 @@ def write_model_tests(dump, backend, tokenizer, output: str | Path, *, model: st
     provenance = {"model": model, "prompt_style": style, "replies_per_problem": n, "temperature": temperature,
                   "top_p": top_p, "max_new_tokens": max_new_tokens, "seed": seed, "tests_per_reply": per_reply,
                   "dump": str(dump.source), "seeds": "per problem: problem_seed(seed, task_id)"}
-    group = group or max(1, 32 // n)
+    group = max(1, 32 // n) if group is None else group
+    mine = shard_groups(len(tasks), group, shard)
     job = {**provenance, "group": group, "task_ids": [t.task_id for t in tasks]}
     parts = JobParts(output, job)
-    groups = [list(range(g, min(g + group, len(tasks)))) for g in range(0, len(tasks), group)]
-    mine = groups[shard[0]::shard[1]]
     positions = [p for g in mine for p in g]
     if resume and parts.merged_before(_recorded_job(Path(output))):
         return {"written_problems": 0, "skipped_problems": len(positions), "merged": True, "tests": None}

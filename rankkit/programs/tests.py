@@ -131,9 +131,23 @@ def completion_tests(completion: str, entry_point: str, per_text: int | None = 5
     return parse_tests([f"assert {entry_point}(" + completion], entry_point, per_text)
 
 
-@lru_cache(maxsize=8)
+def _version(path: str) -> tuple[int, int]:
+    """What tells a changed file apart (so a file rewritten in the same process is read again)."""
+    try:
+        st = Path(path).stat()
+    except OSError as e:
+        raise InputError(f"cannot read tests file {path}: {e}") from None
+    return st.st_mtime_ns, st.st_size
+
+
 def read_tests(path: str, per_sample: int = 5) -> dict[str, list[Test]]:
-    """task_id -> distinct tests, from a tests file (see the module's docstring)."""
+    """task_id -> distinct tests, from a tests file (see the module's docstring); ``per_sample``:
+    asserts kept per completion of CodeT's format."""
+    return _read_tests(str(path), per_sample, _version(str(path)))
+
+
+@lru_cache(maxsize=8)
+def _read_tests(path: str, per_sample: int, version) -> dict[str, list[Test]]:
     opener = gzip.open if path.endswith(".gz") else open
     out: dict[str, list[Test]] = {}
     try:
@@ -169,6 +183,11 @@ def read_tests(path: str, per_sample: int = 5) -> dict[str, list[Test]]:
 def writing_cost(path: str) -> dict[str, tuple[float, float]]:
     """task_id -> (FLOPs, seconds) that writing its tests cost, from a tests file written by
     ``rankkit tests`` (empty for other files: their cost is unknown)."""
+    return _writing_cost(str(path), _version(str(path)))
+
+
+@lru_cache(maxsize=8)
+def _writing_cost(path: str, version) -> dict[str, tuple[float, float]]:
     out = {}
     opener = gzip.open if path.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as fh:

@@ -18,7 +18,7 @@ from rankkit.rankers.registry import register_ranker
 @register_ranker("exec-agreement")
 class ExecAgreementRanker(ProbingRanker):
     """Score = how many other candidates of the problem give exactly the same outputs on the
-    prompt's example inputs (-1 for candidates that produce no output at all or add no code to
+    prompt's example inputs, or rankkit's own where it shows none (-1 for candidates that produce no output at all or add no code to
     the prompt: an empty body "agrees" with every other empty body by returning None)."""
 
     name = "exec-agreement"

@@ -18,11 +18,13 @@ DEFAULT_LM = "smollm2-135m"
 @register_ranker("verifier")
 class VerifierRanker(Ranker):
     """LEVER-style learned verifier: p(correct | problem, program[, execution results on the
-    prompt's example inputs]); ``verifier`` cross-fits by problem, ``verifier:DIR`` loads one.
+    prompt's example inputs, or rankkit's own]); ``verifier`` cross-fits by problem, ``verifier:DIR`` loads one.
 
     Options: mode (no-exec | exec), backbone (boosting | logistic | lm-head | finetune), lm
     (scoring LM for the NLL features, or none), combine (none | lm: LEVER's + lambda x LM
-    log-prob), lm_norm (mean | sum), epochs (finetune).
+    log-prob), lm_norm (mean | sum), epochs (finetune); exec mode: inputs (auto: the shown
+    examples, rankkit's own where none are shown | prompt | synth: both), examples (auto |
+    prompt | benchmark: where shown examples come from).
     """
 
     name = "verifier"
@@ -33,14 +35,15 @@ class VerifierRanker(Ranker):
 
     def __init__(self, path: str | None = None, mode: str | None = None, backbone: str | None = None,
                  lm: str | None = "default", combine: str | None = None, lm_norm: str | None = None,
-                 epochs: float | None = None, workers: int | None = None, seed: int = 0):
+                 epochs: float | None = None, workers: int | None = None, seed: int = 0, inputs: str = "auto",
+                 examples: str = "auto"):
         from rankkit.paths import cache_dir
         from rankkit.verifier import Verifier
 
         self.path = None if path in (None, "") else str(path)
         if self.path is not None:
-            if combine is not None or lm_norm is not None or epochs is not None:
-                raise InputError("a saved verifier keeps the combine, lm_norm and epochs it was trained with: "
+            if combine is not None or lm_norm is not None or epochs is not None or (inputs, examples) != ("auto", "auto"):
+                raise InputError("a saved verifier keeps the combine, lm_norm, epochs and inputs it was trained with: "
                                  "give only mode, backbone or lm to check them", param="rankers")
             self.verifier = Verifier.load(self.path, mode=mode, backbone=backbone,
                                           lm=("unset" if lm == "default" else lm), cache_dir=cache_dir(),
@@ -51,7 +54,7 @@ class VerifierRanker(Ranker):
             self.verifier = Verifier(mode=mode or "no-exec", backbone=backbone or "boosting",
                                      lm=DEFAULT_LM if lm == "default" else lm, combine=combine or "none",
                                      lm_norm=lm_norm or "mean", seed=seed, cache_dir=cache_dir(), workers=workers,
-                                     backbone_options=options)
+                                     backbone_options=options, inputs=inputs, examples=examples)
             self.learned = True
         self.seen_tasks: set[str] = set()  # scored problems whose task ids the saved verifier trained on
         self.scored_tasks: set[str] = set()

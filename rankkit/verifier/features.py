@@ -39,7 +39,8 @@ EXEC_FEATURES = ("loads", "returned_fraction", "raised_fraction", "outcome_all_r
                  "outcome_load_error", "agreement", "examples_passed", "has_examples")
 FEATURES_VERSION = "2"  # bump when a feature's definition changes: saved verifiers then refuse to load
 LM_FEATURES_VERSION = "1"  # of the LM part cached on disk (FEATURES_VERSION 2: exec inputs synthesized)
-SYNTH_INPUTS = 30  # rankkit's own inputs for a problem whose prompt shows no example
+SYNTH_INPUTS = 30  # rankkit's own inputs for a problem (its shown examples count towards them)
+EXEC_INPUTS = ("auto", "prompt", "synth")
 
 
 def check_mode(mode: str) -> str:
@@ -179,7 +180,13 @@ class FeatureExtractor:
 
     def __init__(self, mode: str = "no-exec", lm: str | None = "smollm2-135m", *, hidden: bool = False,
                  cache_dir: str | Path | None = None, workers: int | None = None, dtype: str | None = None,
-                 case_seconds: float = 0.5, total_seconds: float = 5.0):
+                 case_seconds: float = 0.5, total_seconds: float = 5.0, inputs: str = "auto", examples: str = "auto"):
+        """``inputs`` (exec mode): "auto" (the shown examples; rankkit's own where there are none),
+        "prompt" (the shown examples only) or "synth" (the shown examples, then rankkit's own);
+        ``examples``: where shown examples come from (``programs.probes.prompt_examples``)."""
+        if inputs not in EXEC_INPUTS:
+            raise SpecError(f"inputs must be one of {', '.join(EXEC_INPUTS)}, got {inputs!r}", param="inputs")
+        self.inputs, self.examples = inputs, examples
         self.mode, self.lm, self.hidden = check_mode(mode), lm or None, bool(hidden)
         self.dtype, self.workers = dtype, workers
         self.case_seconds, self.total_seconds = case_seconds, total_seconds
@@ -279,14 +286,17 @@ class FeatureExtractor:
     def _exec_part(self, problems, generations):
         jobs, spans, per_problem = [], [], []
         for problem, gens in zip(problems, generations):
-            info, examples = prompt_examples(problem, "auto")
+            info, examples = prompt_examples(problem, self.examples)
             cases = [Case("expr", e.call, e.expected) for e in examples]
-            if not cases:
+            if self.inputs == "synth" or (self.inputs == "auto" and not cases):
                 from rankkit.programs.inputs import synthesize_inputs
 
-                _, made = synthesize_inputs(problem.prompt, list(gens), entry_point=info.entry_point, n=SYNTH_INPUTS)
-                cases = [Case("expr", i.call) for i in made]
-            self.inputs_used["examples" if examples else "synthesized" if cases else "none"] += 1
+                _, made = synthesize_inputs(problem.prompt, list(gens), entry_point=info.entry_point,
+                                            tests=[e.call for e in examples], n=SYNTH_INPUTS)
+                shown = {c.source for c in cases}
+                cases += [Case("expr", i.call) for i in made if i.call not in shown]
+            synthesized = len(cases) > len(examples)
+            self.inputs_used["synthesized" if synthesized else "examples" if cases else "none"] += 1
             start = len(jobs)
             jobs.extend((info.code_prefix + g, cases) for g in gens)
             spans.append((start, len(jobs)))

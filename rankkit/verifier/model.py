@@ -41,14 +41,16 @@ class Verifier:
     """A learned verifier (scikit-learn style: ``fit`` then ``predict_proba``).
 
     mode: ``no-exec`` (nothing runs: the test-free setting) or ``exec`` (candidates run on the
-    prompt's example inputs); backbone: ``boosting`` | ``logistic`` | ``lm-head`` | ``finetune``;
+    prompt's example inputs, and on rankkit's own where it shows none: ``inputs`` auto, or
+    always: ``synth``, or never: ``prompt``); backbone: ``boosting`` | ``logistic`` | ``lm-head`` | ``finetune``;
     lm: the scoring LM behind the NLL features (None: no LM features); combine: ``none`` or
     ``lm`` (LEVER's combination with the LM log-prob, ``lm_norm`` mean or sum).
     """
 
     def __init__(self, mode: str = "no-exec", backbone: str = "boosting", lm: str | None = "smollm2-135m",
                  combine: str = "none", lm_norm: str = "mean", seed: int = 0, cache_dir=None,
-                 workers: int | None = None, backbone_options: dict | None = None):
+                 workers: int | None = None, backbone_options: dict | None = None, inputs: str = "auto",
+                 examples: str = "auto"):
         self.mode, self.lm = check_mode(mode), (lm or None)
         if combine not in COMBINE:
             raise SpecError(f"combine must be one of {', '.join(COMBINE)}, got {combine!r}", param="combine")
@@ -63,7 +65,8 @@ class Verifier:
         if cls.uses_text and "model" not in options:
             options["model"] = self.lm or "smollm2-135m"
         self.backbone: Backbone = cls(**options)
-        self.features = FeatureExtractor(mode, self.lm, hidden=cls.uses_hidden, cache_dir=cache_dir, workers=workers)
+        self.features = FeatureExtractor(mode, self.lm, hidden=cls.uses_hidden, cache_dir=cache_dir, workers=workers,
+                                         inputs=inputs, examples=examples)
         self.lam = 0.0
         self.importances: dict[str, float] = {}
         self.trained_tasks: list[str] = []
@@ -79,7 +82,8 @@ class Verifier:
         text += f", NLL features from {self.lm}" if self.lm else ", no LM"
         used = self.features.inputs_used
         if self.mode == "exec" and used:  # which inputs its executions ran on, so far
-            parts = [f"the shown examples for {used['examples']}", f"rankkit's own for {used['synthesized']}"]
+            own = "the shown examples and rankkit's own" if self.features.inputs == "synth" else "rankkit's own"
+            parts = [f"the shown examples for {used['examples']}", f"{own} for {used['synthesized']}"]
             text += "; inputs: " + ", ".join(parts) + (f", none for {used['none']}" if used["none"] else "") + " problems"
         text += ")"
         if self.combine == "lm":
@@ -189,7 +193,8 @@ class Verifier:
         config = manifest.get("backbone_config") or {}
         verifier = cls(mode=manifest["mode"], backbone=manifest["backbone"], lm=manifest.get("lm"),
                        combine=manifest.get("combine", "none"), lm_norm=manifest.get("lm_norm", "mean"),
-                       seed=manifest.get("seed", 0), cache_dir=cache_dir, workers=workers, backbone_options=config)
+                       seed=manifest.get("seed", 0), cache_dir=cache_dir, workers=workers, backbone_options=config,
+                       inputs=manifest.get("inputs", "prompt"), examples=manifest.get("examples", "auto"))
         verifier.backbone = backbone_class(manifest["backbone"]).load(Path(directory), config)
         verifier.lam = float(manifest.get("lambda", 0.0))
         verifier.importances = dict(manifest.get("importances") or {})

@@ -15,7 +15,8 @@ from rankkit.errors import InputError
 def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str = "no-exec",
                    backbone: str = "boosting", lm: str | None = "smollm2-135m", combine: str = "none",
                    lm_norm: str = "mean", problems: int | None = None, epochs: float | None = None,
-                   seed: int = 0, workers: int | None = None, cache_dir=None, show_progress: bool = True):
+                   seed: int = 0, workers: int | None = None, cache_dir=None, show_progress: bool = True,
+                   inputs: str = "auto"):
     """Fit a ``Verifier`` on every labelled sample of ``dumps`` (each cut to its first
     ``problems``) and save it to ``output``; returns the verifier (its ``manifest`` set)."""
     from rankkit.dumps import open_dump
@@ -28,7 +29,7 @@ def train_verifier(dumps: Sequence[str | Path], output: str | Path, *, mode: str
         raise InputError("give at least one labelled dump to train on", param="dumps")
     verifier = Verifier(mode=mode, backbone=backbone, lm=lm, combine=combine, lm_norm=lm_norm, seed=seed,
                         cache_dir=cache_dir if cache_dir is not None else default_cache(), workers=workers,
-                        backbone_options={"epochs": epochs} if epochs is not None else None)
+                        backbone_options={"epochs": epochs} if epochs is not None else None, inputs=inputs)
     views, labels, training = [], [], []
     for path in dumps:
         dump = open_dump(path, head=problems)
