@@ -292,8 +292,9 @@ def test_neural_backbones_from_the_command_line(demo, tiny_model_dir, tmp_path):
         r = runner.invoke(app, ["rank-score", str(held), "--ranker", f"verifier:{out}", "--k", "1,5", "--quiet",
                                 "--no-score-cache", "-o", str(table)])
         assert r.exit_code == 0, r.output
-        assert f"({mode}, {backbone}, NLL features from {tiny_model_dir})" in \
-            json.loads(table.read_text())["meta"]["rankers"][f"verifier:{out}"]
+        said = json.loads(table.read_text())["meta"]["rankers"][f"verifier:{out}"]
+        inputs = "; inputs: the shown examples for 3, rankkit's own for 0 problems" if mode == "exec" else ""
+        assert f"({mode}, {backbone}, NLL features from {tiny_model_dir}{inputs})" in said
 
 
 def test_mbpp_path_on_reference_solutions_and_real_failing_samples(tmp_path):
