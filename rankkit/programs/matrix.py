@@ -19,7 +19,6 @@ from rankkit.execution import Environment
 from rankkit.programs.probes import Case, ProbeResult, run_probes
 
 OK, RAISED, TIMEOUT, NOT_RUN = 0, 1, 2, 3  # outcome codes
-OUTCOMES = ("ok", "raised", "timeout", "not run")
 TIMEOUT_MARK = "!_RkTimeout"  # what the probe harness reports for a case over its time limit
 
 
@@ -30,7 +29,7 @@ class PassMatrix:
     ``outcome`` (int8, OK/RAISED/TIMEOUT/NOT_RUN), ``error`` (the raised class, else ""),
     ``fingerprint`` (the output's type+repr hash, else ""), ``held`` (the case's expected value
     or assert held); per candidate ``loaded`` and ``seconds`` (its sandbox time; a duplicate
-    candidate shares its twin's run). ``rows`` are the underlying probe results.
+    candidate shares its twin's run and spends nothing).
     """
 
     task_id: str
@@ -41,7 +40,6 @@ class PassMatrix:
     held: np.ndarray
     loaded: np.ndarray
     seconds: np.ndarray
-    rows: list[ProbeResult]
     distinct: int  # candidates that ran (the others were duplicates)
 
     @property
@@ -61,8 +59,9 @@ class PassMatrix:
         return tuple(self.fingerprint[i]) + tuple(self.error[i])
 
 
-def from_results(task_id: str, cases: Sequence[Case], results: Sequence[ProbeResult], distinct: int) -> PassMatrix:
-    """Arrange probe results (one per candidate, in order) as a matrix."""
+def from_results(task_id: str, cases: Sequence[Case], results: Sequence[ProbeResult], distinct: int,
+                 seconds: Sequence[float]) -> PassMatrix:
+    """Arrange probe results (one per candidate, in order) and their sandbox seconds as a matrix."""
     n, m = len(results), len(cases)
     outcome = np.full((n, m), NOT_RUN, dtype=np.int8)
     error = np.full((n, m), "", dtype=object)
@@ -81,8 +80,8 @@ def from_results(task_id: str, cases: Sequence[Case], results: Sequence[ProbeRes
                 outcome[i, j], fingerprint[i, j] = OK, fp
             held[i, j] = bool(r.passed[j])
     return PassMatrix(str(task_id), tuple(cases), outcome, error, fingerprint, held,
-                      np.array([r.loaded for r in results], dtype=bool),
-                      np.array([r.seconds for r in results], dtype=np.float64), list(results), distinct)
+                      np.array([r.loaded for r in results], dtype=bool), np.asarray(seconds, dtype=np.float64),
+                      distinct)
 
 
 def pass_matrices(problems: Sequence[tuple[str, str, Sequence[str], Sequence[Case]]], *, workers: int | None = None,
@@ -107,16 +106,11 @@ def pass_matrices(problems: Sequence[tuple[str, str, Sequence[str], Sequence[Cas
     out = []
     for task_id, cases, rows, distinct in layout:
         if not cases:
-            picked = [ProbeResult(True, None, [], []) for _ in rows]
-        else:
-            seen: set[int] = set()
-            picked = []
-            for r in rows:  # a duplicate shares its twin's result, but its seconds are not spent twice
-                result = results[r]
-                if r in seen:
-                    result = ProbeResult(result.loaded, result.load_error, result.fingerprints, result.passed, 0.0,
-                                         result.values)
-                seen.add(r)
-                picked.append(result)
-        out.append(from_results(task_id, cases, picked, distinct))
+            out.append(from_results(task_id, cases, [ProbeResult(True, None, [], []) for _ in rows], 0,
+                                    [0.0] * len(rows)))
+            continue
+        # a duplicate shares its twin's result, but its seconds are not spent twice
+        firsts = {r: i for i, r in reversed(list(enumerate(rows)))}
+        seconds = [results[r].seconds if firsts[r] == i else 0.0 for i, r in enumerate(rows)]
+        out.append(from_results(task_id, cases, [results[r] for r in rows], distinct, seconds))
     return out
