@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rankkit.dumps import TaskSamples, load_dump
+from rankkit.errors import InputError
 from rankkit.evaluation import cross_fit_scores, rank_score_curve, score_dump
 from rankkit.paths import data_file
 from rankkit.rankers import (
@@ -77,10 +78,31 @@ def test_prompt_info_reads_mbpp_asserts_of_the_last_task_only():
 # --- execution-based rankers ------------------------------------------------------------------
 
 def test_exec_agreement_counts_agreeing_candidates_and_ignores_expected_outputs():
+    # per input: the three squares agree with each other on both inputs and with x + x on square(2)
     scores = ExecAgreementRanker(cache=False).score(task(SQUARE_PROMPT, SQUARES), SQUARES)
-    assert scores.tolist() == [2, 2, 2, 0, -1, -1]
+    assert scores.tolist() == [2.5, 2.5, 2.5, 1.5, -1, -1]
+    exact = ExecAgreementRanker(cache=False, agree="all").score(task(SQUARE_PROMPT, SQUARES), SQUARES)
+    assert exact.tolist() == [2, 2, 2, 0, -1, -1]  # MBR-exec: identical on every input
     lying = SQUARE_PROMPT.replace("    4\n", "    5\n").replace("    9\n", "    -1\n")
-    assert ExecAgreementRanker(cache=False).score(task(lying, SQUARES), SQUARES).tolist() == scores.tolist()
+    for agree in ("cases", "all"):
+        again = ExecAgreementRanker(cache=False, agree=agree).score(task(lying, SQUARES), SQUARES)
+        assert again.tolist() == ExecAgreementRanker(cache=False, agree=agree).score(
+            task(SQUARE_PROMPT, SQUARES), SQUARES).tolist()
+    with pytest.raises(InputError, match="agree must be cases or all"):
+        ExecAgreementRanker(agree="some")
+
+
+def test_exec_agreement_per_input_counts_returned_values_not_shared_exceptions():
+    prompt = 'def half(x):\n    """Half of an even number.\n    >>> half(4)\n    2\n    >>> half(3)\n    1\n    """\n'
+    gens = ["    return x // 2\n",                                        # returns on both
+            "    assert x % 2 == 0\n    return x // 2\n",               # raises on half(3)
+            "    if x % 2:\n        raise ValueError\n    return x // 2\n",  # raises on half(3), another class
+            "    assert x % 2 == 0\n    return x >> 1\n"]               # same behaviour as the second
+    scores = ExecAgreementRanker(cache=False).score(task(prompt, gens), gens)
+    # half(4): all four return 2 (3 others each); half(3): only the first returns; no exception counts
+    assert scores.tolist() == [1.5, 1.5, 1.5, 1.5]
+    exact = ExecAgreementRanker(cache=False, agree="all").score(task(prompt, gens), gens)
+    assert exact.tolist() == [0, 1, 0, 1]  # all-or-nothing, the same exception counts as agreeing
 
 
 def test_doctest_is_the_fraction_of_shown_examples_passed():

@@ -12,14 +12,16 @@ from rankkit.tasks import BENCHMARKS, detect_benchmark, problem_lookup
 
 
 def open_dump(path: str | Path, benchmark: str | None = "auto", repair_spaces: bool | None = None,
-              head: int | None = None, check_task_ids: bool = True) -> Dump:
+              head: int | None = None, check_task_ids: bool = True, format: str = "auto") -> Dump:
     """Load a dump for evaluation. ``benchmark``: 'humaneval' / 'mbpp' checks every task id
     against it and fills in missing prompts; 'auto' does so when all ids have one benchmark's
-    form (HumanEval/N, MBPP/N); None (or ``check_task_ids=False`` with 'auto') checks nothing."""
+    form (HumanEval/N, MBPP/N); None (or ``check_task_ids=False`` with 'auto') checks nothing.
+    ``format``: see ``load_dump`` (a format without task ids needs a named benchmark)."""
     if benchmark not in (None, "auto", *BENCHMARKS):
         raise InputError(f"unknown benchmark {benchmark!r}; choose from {', '.join(BENCHMARKS)}",
                                param="benchmark")
-    dump = load_dump(path, repair_spaces=repair_spaces)
+    dump = load_dump(path, format, repair_spaces=repair_spaces,
+                     benchmark=benchmark if benchmark in BENCHMARKS else None)
     if benchmark == "auto":
         benchmark = detect_benchmark(dump.tasks) if check_task_ids else None
     if benchmark is not None:

@@ -379,22 +379,11 @@ def _read_records(path: Path, records: Iterable[tuple[int, Any]], metadata: dict
 
 
 def detect_format(path: str | Path) -> str:
-    """'released', 'jsonl' or 'json-list', from the extension and the first character."""
-    path = Path(path)
-    name = path.name.lower().removesuffix(".gz")
-    if name.endswith(".jsonl"):
-        return "jsonl"
-    with _open_binary(path) as fh:
-        head = fh.read(4096).decode("utf-8", errors="replace").lstrip()
-    if not head:
-        raise DumpError(path, "empty file")
-    if head[0] == "[":
-        return "json-list"
-    if head[0] == "{" and name.endswith(".json"):
-        return "released"
-    if head[0] == "{":
-        return "jsonl"
-    raise DumpError(path, f"cannot tell the dump format (starts with {head[0]!r}); pass format=")
+    """The format of a dump file, from its content (``rankkit.dumps.harnesses.FORMATS``): an
+    error lists what was seen and the formats that would fit, rather than misreading."""
+    from rankkit.dumps.harnesses import detect
+
+    return detect(Path(path))
 
 
 def load_dump(
@@ -402,24 +391,51 @@ def load_dump(
     format: str = "auto",
     repair_spaces: bool | None = None,
     problems: Mapping[str, Any] | Callable[[str], Any] | None = None,
+    benchmark: str | None = None,
 ) -> Dump:
-    """Read a dump in any supported format.
+    """Read a dump in any supported format (``rankkit.dumps.harnesses.FORMATS``).
 
+    format: "auto" (from the content) or a format's name, with options for the harness formats
+    ("bigcode:task=humaneval-unstripped", "evalplus:labels=plus", ...; see each reader).
     repair_spaces: restore the leading space the released Code Llama dumps lost to SentencePiece
     decoding (see ``repair_leading_space``); default on for the released format, off otherwise.
     problems: a benchmark's problems (task_id -> Problem, or a lookup function raising KeyError)
-    to check task_ids against and to fill in missing prompts.
+    to check task_ids against and to fill in missing prompts. benchmark: its name, which formats
+    without task ids (bigcode) need to map positions to problems.
+    What was read (problems, samples, labelled, skipped by reason, notes) is in
+    ``metadata["read"]``.
     """
     path = Path(path)
     try:
-        return _load(path, format, repair_spaces, problems)
+        return _load(path, format, repair_spaces, problems, benchmark)
     except (gzip.BadGzipFile, EOFError, zlib.error) as e:
         raise DumpError(path, f"corrupt or truncated gzip file ({e})") from None
 
 
-def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
-    fmt = detect_format(path) if format == "auto" else format
+def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
+    from rankkit.dumps.harnesses import FORMATS, HARNESS_FORMATS, reader
+    from rankkit.dumps.harnesses.common import Tally, options_of
+
+    try:
+        name, options = options_of(format)
+    except ValueError as e:
+        raise DumpError(path, str(e)) from None
+    if name not in ("auto", *FORMATS):
+        raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
+    if options and name not in HARNESS_FORMATS:
+        raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
+    if name == "auto":
+        fmt = detect_format(path)
+    else:
+        from rankkit.dumps.harnesses import sniff
+
+        fits, seen = sniff(path)
+        if name not in fits:
+            raise DumpError(path, f"this is not the {name} format ({FORMATS[name]}): the file is {seen}, which "
+                                  f"fits {', '.join(fits) or 'no format rankkit reads'}")
+        fmt = name
     metadata: dict[str, Any] = {"format": fmt}
+    tally = Tally()
     if fmt == "released":
         tasks = _read_released(path, True if repair_spaces is None else repair_spaces, metadata)
     elif fmt in ("jsonl", "json-list"):
@@ -428,9 +444,19 @@ def _load(path: Path, format: str, repair_spaces, problems) -> Dump:
         if repair_spaces:
             metadata["space_repaired"] = _repair_all(tasks)
     else:
-        raise ValueError(f"unknown dump format {format!r}; use auto, released, jsonl or json-list")
+        tasks = reader(fmt).read(path, benchmark, options, tally)
+        if options:
+            metadata["format_options"] = options
+        if tally.problem_fields:
+            metadata["problem_fields"] = tally.problem_fields
+        if repair_spaces:
+            metadata["space_repaired"] = _repair_all(tasks)
     if not tasks:
         raise DumpError(path, "the dump holds no tasks")
+    if fmt not in HARNESS_FORMATS:
+        for task in tasks.values():
+            tally.add(task)
+    metadata["read"] = tally.as_dict()
     if problems is not None:
         _attach_problems(path, tasks, problems)
     sidecar = provenance_path(path)

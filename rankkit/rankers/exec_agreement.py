@@ -1,7 +1,12 @@
 """MBR-exec-style ranking (Shi et al., 2022): run every candidate on the same inputs and prefer
 candidates whose outputs agree with many others. Expected outputs are never used. The inputs are
 the examples the prompt shows, or, for a prompt that shows none, rankkit's own
-(``rankkit.programs.inputs``)."""
+(``rankkit.programs.inputs``).
+
+Agreement is counted per input by default: with many made-up inputs, two candidates that differ
+on one edge case still mostly agree, and a shared exception (often an input outside the
+function's domain) is no evidence either way. ``agree="all"`` is MBR-exec's original all-or-nothing
+match, exceptions included."""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from collections import Counter
 
 import numpy as np
 
+from rankkit.errors import InputError
+from rankkit.programs.matrix import OK
 from rankkit.programs.probes import Case, prompt_examples
 from rankkit.rankers.probing import ProbingRanker
 from rankkit.programs.prompt_info import adds_code, prompt_info
@@ -17,23 +24,30 @@ from rankkit.rankers.registry import register_ranker
 
 @register_ranker("exec-agreement")
 class ExecAgreementRanker(ProbingRanker):
-    """Score = how many other candidates of the problem give exactly the same outputs on the
-    prompt's example inputs, or rankkit's own where it shows none (-1 for candidates that produce no output at all or add no code to
-    the prompt: an empty body "agrees" with every other empty body by returning None)."""
+    """Score = how many other candidates of the problem return the same value, averaged over the
+    inputs (``agree="cases"``), or how many give exactly the same outputs and exceptions on every
+    input (``agree="all"``). Inputs: the prompt's examples, or rankkit's own where it shows none.
+    -1 for candidates that return nothing at all or add no code to the prompt (an empty body
+    "agrees" with every other empty body by returning None)."""
 
     name = "exec-agreement"
-    version = "3"  # 2: samples adding no code are broken; 3: inputs "auto"; fingerprints of type and repr
+    # 2: samples adding no code are broken; 3: inputs "auto"; fingerprints of type and repr; 4: agree="cases"
+    version = "4"
 
-    def __init__(self, inputs: str = "auto", n_inputs: int = 30, seed: int = 0, **kwargs):
+    def __init__(self, inputs: str = "auto", n_inputs: int = 30, seed: int = 0, agree: str = "cases", **kwargs):
         """``inputs``: "auto" (the shown examples; rankkit's own where there are none), "prompt"
         (the shown examples only), "synth" (rankkit's own everywhere: the shown examples first,
         then values from the signature and mutations; ``n_inputs`` a problem, from ``seed``) or
-        an inputs file written by ``rankkit inputs``."""
+        an inputs file written by ``rankkit inputs``. ``agree``: "cases" (agreement per input,
+        returned values only) or "all" (identical outputs and exceptions on every input)."""
         super().__init__(**kwargs)
+        if agree not in ("cases", "all"):
+            raise InputError(f"exec-agreement: agree must be cases or all, not {agree!r}", param="rankers",
+                             example="exec-agreement:agree=all")
+        self.agree = agree
         if inputs not in ("auto", "prompt", "synth"):
             from pathlib import Path
 
-            from rankkit.errors import InputError
             from rankkit.programs.inputs import read_inputs
 
             if not Path(inputs).is_file():
@@ -84,11 +98,20 @@ class ExecAgreementRanker(ProbingRanker):
                 self.inputs, f"the inputs file {self.inputs}")
         counts = self.input_counts
         text = f"inputs: {source}" + (f", {np.mean(counts):.1f} a problem on average" if counts else "")
+        text += "; agreement counted per input" if self.agree == "cases" else "; agreement on all inputs at once"
         empty = super().describe()
         return f"{text}; {empty}" if empty else text
 
     def combine(self, problem, generations, matrix):
         prefix = prompt_info(problem.prompt).code_prefix
         keys = [matrix.behaviour(i) if adds_code(prefix, g) else None for i, g in enumerate(generations)]
-        counts = Counter(k for k in keys if k is not None)
-        return np.array([-1.0 if k is None else counts[k] - 1.0 for k in keys])
+        silent = np.array([k is None for k in keys])
+        if self.agree == "all":
+            counts = Counter(k for k in keys if k is not None)
+            return np.array([-1.0 if k is None else counts[k] - 1.0 for k in keys])
+        returned = (matrix.outcome == OK) & ~silent[:, None]
+        agreeing = np.zeros(matrix.shape, dtype=np.float64)
+        for c in range(matrix.shape[1]):
+            values = Counter(matrix.fingerprint[returned[:, c], c])
+            agreeing[returned[:, c], c] = [values[v] - 1 for v in matrix.fingerprint[returned[:, c], c]]
+        return np.where(silent, -1.0, agreeing.mean(axis=1))
