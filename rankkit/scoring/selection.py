@@ -23,3 +23,12 @@ def pool_top_expected(scores: np.ndarray, labels: np.ndarray) -> float:
     uniformly at random (not rank-score@1, which is pass@1 for every ranker)."""
     top = scores >= scores.max()
     return float(labels[top].mean())
+
+
+def top_sample(scores: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
+    """(index of the top-scored sample, how many samples share its score): a tie is broken
+    uniformly at random, so the pick's expected label is the tied group's mean, whatever the
+    samples' order. NaN scores rank lowest."""
+    x = np.where(np.isnan(scores), -np.inf, np.asarray(scores, dtype=np.float64))
+    best = np.flatnonzero(x == x.max())
+    return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0]), len(best)

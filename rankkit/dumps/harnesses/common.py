@@ -12,14 +12,13 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from rankkit.dumps.files import iter_jsonl_records, open_binary
 from rankkit.dumps.model import FAIL, PASS, UNKNOWN, DumpError, TaskSamples
 
 
 def read_json(path: Path) -> Any:
     """The whole file as one JSON value (gzip allowed), with errors naming the file and line."""
-    from rankkit.dumps.readers import _open_binary
-
-    with _open_binary(path) as fh:
+    with open_binary(path) as fh:
         raw = fh.read()
     try:
         return json.loads(raw.decode("utf-8"))
@@ -31,9 +30,7 @@ def read_json(path: Path) -> Any:
 
 def read_lines(path: Path) -> Iterator[tuple[int, dict]]:
     """(line number, record) of a JSONL file; a record that is no object is an error."""
-    from rankkit.dumps.readers import _iter_jsonl_records
-
-    for line, record in _iter_jsonl_records(path):
+    for line, record in iter_jsonl_records(path):
         if not isinstance(record, dict):
             raise DumpError(path, f"each line must be a JSON object, got {type(record).__name__}", line=line)
         yield line, record
