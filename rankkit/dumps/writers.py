@@ -1,4 +1,5 @@
-"""Writing dumps: the released format and one sample per line, atomically, with provenance."""
+"""Writing dumps: the released format and one sample per line, atomically, with provenance; and
+``write_dump``, any format that can hold the dump (other harnesses' included)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from rankkit.dumps.model import PASS, UNKNOWN, Dump, TaskSamples, provenance_path
+from rankkit.dumps.harnesses.common import options_of
+from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS
+from rankkit.dumps.model import PASS, UNKNOWN, Dump, DumpError, TaskSamples, provenance_path
+from rankkit.dumps.readers import HARNESS_READERS
 
 
 
@@ -64,6 +68,32 @@ def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> N
                 fh.write(json.dumps(rec) + "\n")
     tmp.replace(path)
     _write_provenance(dump, path)
+
+
+def write_dump(dump: Dump, path: str | Path, format: str = "auto") -> str:
+    """Write ``dump`` in any format that can hold it (``rankkit.dumps.harnesses.FORMATS``, with
+    options such as ``bigcode:labels=L.json``); "auto": released for .json[.gz], jsonl for
+    .jsonl[.gz]. Returns the format written."""
+    path = Path(path)
+    try:
+        name, options = options_of(format)
+    except ValueError as e:
+        raise DumpError(path, str(e)) from None
+    if name == "auto":
+        name = "jsonl" if path.name.removesuffix(".gz").endswith(".jsonl") else "released"
+    if name not in FORMATS:
+        raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
+    if options and name not in HARNESS_FORMATS:
+        raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
+    if name == "released":
+        write_released(dump, path)
+    elif name in ("jsonl", "json-list"):
+        if name == "json-list":
+            raise DumpError(path, "rankkit writes samples one per line: use jsonl")
+        write_jsonl(dump, path, include_prompt=True)
+    else:
+        HARNESS_READERS[name].write(dump, path, options)
+    return name
 
 
 def _write_provenance(dump: "Dump", path: Path) -> None:

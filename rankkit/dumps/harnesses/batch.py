@@ -103,5 +103,33 @@ def _choice(path, task_id, index, line, choice, body) -> tuple[str, dict]:
     if values:
         if not all(isinstance(v, (int, float)) for v in values):
             raise DumpError(path, "a token log-prob is not a number", task_id, index, line)
+        fields["token_logprobs"] = [float(v) for v in values]
         fields["sum_logprob"], fields["logprob_tokens"] = float(sum(values)), len(values)
     return text, fields
+
+
+def write(dump, path: Path, options: dict) -> None:
+    """One output line per problem, custom_id = task id, a completion with one choice per sample
+    (text, finish_reason, the model). The format holds no labels, and log-probs only as token
+    lists: a ``token_logprobs`` field is written, a bare sum is not."""
+    import json
+
+    from rankkit.dumps.harnesses.common import write_atomic
+
+    lines = []
+    for n, task in enumerate(dump):
+        choices = []
+        for i, text in enumerate(task.generations):
+            reason = (task.fields.get("finish_reason") or [None] * len(task))[i]
+            if reason is None and task.finished is not None:
+                reason = "stop" if task.finished[i] else "length"
+            tokens = (task.fields.get("token_logprobs") or [None] * len(task))[i]
+            choices.append({"index": i, "text": text,
+                            "logprobs": None if tokens is None else {"token_logprobs": tokens},
+                            "finish_reason": reason})
+        model = next((m for m in task.fields.get("model") or [] if m is not None), None)
+        body = {"id": f"cmpl-rankkit-{n}", "object": "text_completion", "model": model, "choices": choices}
+        lines.append(json.dumps({"id": f"batch_req_{n}", "custom_id": task.task_id,
+                                 "response": {"status_code": 200, "request_id": f"rankkit-{n}", "body": body},
+                                 "error": None}) + "\n")
+    write_atomic(path, lines)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, strip_prompt, text_of
+from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, strip_prompt, text_of, verdicts, write_atomic
 from rankkit.dumps.model import UNKNOWN, DumpError, TaskSamples
 
 TASKS = {"humaneval": "humaneval", "humaneval-unstripped": "humaneval", "mbpp": "mbpp"}  # bigcode task -> benchmark
@@ -99,10 +99,19 @@ def _start(path, data, problems, task: str, given) -> int:
     return best - offset
 
 
-def write(dump, path: Path) -> None:
-    """The generations as bigcode saves them: prompt + generation per sample, in the dump's order
-    (the tasks must be consecutive problems of the benchmark; labels are not part of the format)."""
+def write(dump, path: Path, options: dict) -> None:
+    """Programs as bigcode saves them, prompt + generation, a list per problem in the dump's order
+    (which must be consecutive problems of the benchmark for positions to mean anything). The
+    format holds no labels: ``labels=FILE`` writes them beside it, as the reader takes them."""
     import json
 
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump([[(t.prompt or "") + g for g in t.generations] for t in dump], fh)
+    for task in dump:
+        if task.prompt is None:
+            raise DumpError(path, "bigcode programs start with their prompt, and this task has none", task.task_id)
+    write_atomic(path, [json.dumps([[t.prompt + g for g in t.generations] for t in dump])])
+    if options.get("labels"):
+        rows = [verdicts(t, options["labels"]) for t in dump]
+        if any(r is None for r in rows):
+            missing = next(t.task_id for t, r in zip(dump, rows) if r is None)
+            raise DumpError(options["labels"], "the dump is not labelled", missing)
+        write_atomic(options["labels"], [json.dumps(rows)])

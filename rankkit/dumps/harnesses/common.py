@@ -103,3 +103,29 @@ def options_of(spec: str) -> tuple[str, dict[str, str]]:
             raise ValueError(f"format options are key=value, got {part!r} in {spec!r}")
         options[key] = value
     return name, options
+
+
+def write_atomic(path, text_parts) -> None:
+    """Write the strings of ``text_parts`` to ``path`` (gzip for .gz) through a .part file."""
+    import gzip
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    opener = (lambda p: gzip.open(p, "wt", encoding="utf-8")) if path.name.endswith(".gz") else (
+        lambda p: open(p, "w", encoding="utf-8"))
+    with opener(tmp) as fh:
+        for part in text_parts:
+            fh.write(part)
+    tmp.replace(path)
+
+
+def verdicts(task: TaskSamples, what: str) -> list[bool] | None:
+    """The task's labels as booleans, None when none is known; some but not all is an error."""
+    known = task.labels != UNKNOWN
+    if not known.any():
+        return None
+    if not known.all():
+        raise DumpError(what, f"sample {int(np.flatnonzero(~known)[0])} has no label while others do: the format "
+                              f"holds verdicts for all samples of a problem or none", task.task_id)
+    return [bool(v == PASS) for v in task.labels]

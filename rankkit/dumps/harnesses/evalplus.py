@@ -84,3 +84,34 @@ def _prompts(benchmark: str | None):
 
     problems = load_humaneval()
     return lambda task_id: problems[task_id].prompt if task_id in problems else None
+
+
+def write(dump, path: Path, options: dict) -> None:
+    """eval_results.json as evalplus writes it: per sample the whole solution (prompt +
+    generation), the statuses read (fields ``base_status`` / ``plus_status``) or, for a dump
+    labelled otherwise, ``base_status`` from its labels and no plus verdict."""
+    import json
+    from datetime import datetime
+
+    from rankkit.dumps.harnesses.common import verdicts, write_atomic
+
+    out = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "hash": dump.fingerprint(), "eval": {}}
+    for task in dump:
+        labels = verdicts(task, str(path))
+        base, plus = task.fields.get("base_status"), task.fields.get("plus_status")
+        if labels is None and base is None:
+            raise DumpError(path, "evalplus results hold a verdict per sample, and this task has none", task.task_id)
+        raw_id = "Mbpp/" + task.task_id.split("/", 1)[1] if task.task_id.startswith("MBPP/") else task.task_id
+        rows = []
+        for i, g in enumerate(task.generations):
+            row = {"task_id": raw_id, "solution": (task.prompt or "") + g,
+                   "base_status": base[i] if base is not None else ("pass" if labels[i] else "fail"),
+                   "plus_status": plus[i] if plus is not None else None}
+            for name, values in task.fields.items():
+                if name not in row and values[i] is not None:
+                    row[name] = values[i]
+            row.setdefault("base_fail_tests", [])
+            row.setdefault("plus_fail_tests", [])
+            rows.append(row)
+        out["eval"][raw_id] = rows
+    write_atomic(path, [json.dumps(out)])

@@ -60,3 +60,28 @@ def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict
         raise DumpError(path, "the file holds no problems")
     tally.problem_fields = problems
     return tasks
+
+
+def write(dump, path: Path, options: dict) -> None:
+    """The code generation output, with ``graded_list`` / ``pass@1`` / ``metadata`` (the
+    ``*_eval_all.json`` form) where the dump is labelled; the problem's facts as read."""
+    import json
+
+    from rankkit.dumps.harnesses.common import verdicts, write_atomic
+
+    facts = dump.metadata.get("problem_fields", {})
+    out = []
+    for task in dump:
+        item = {"question_title": "", "question_content": task.prompt or "", "platform": "", "question_id": task.task_id,
+                "contest_id": "", "contest_date": "", "starter_code": "", "difficulty": ""}
+        item.update(facts.get(task.task_id, {}))
+        item["output_list"] = list(task.fields.get("reply") or task.generations)
+        item["code_list"] = list(task.generations)
+        graded = verdicts(task, str(path))
+        if graded is not None:
+            item["graded_list"] = graded
+            item["pass@1"] = graded.count(True) / len(graded)
+            if task.fields.get("grading") is not None:
+                item["metadata"] = list(task.fields["grading"])
+        out.append(item)
+    write_atomic(path, [json.dumps(out, indent=4)])

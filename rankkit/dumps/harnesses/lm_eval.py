@@ -106,4 +106,31 @@ def _context(record) -> str | None:
         context = arguments["gen_args_0"]["arg_0"] if isinstance(arguments, dict) else arguments[0][0]
     except (TypeError, IndexError, KeyError):
         return None
-    return context if isinstance(context, str) else None
+    return context if isinstance(context, str) and context else None
+
+
+def write(dump, path: Path, options: dict) -> None:
+    """One record per problem, as the log writes it: ``doc`` holds the task id (MBPP's as the
+    integer lm-eval uses) and the prompt, ``resps`` the generations, ``filtered_resps`` prompt +
+    generation (the humaneval filter's form), ``doc_id`` the field read or the position. The log's
+    pass@1 is per document: it is a label again only for a problem with one sample."""
+    import json
+
+    from rankkit.dumps.harnesses.common import verdicts, write_atomic
+
+    lines = []
+    for position, task in enumerate(dump):
+        prompt = task.prompt or ""
+        doc_id = (task.fields.get("doc_id") or [position])[0]
+        raw_id = int(task.task_id.split("/", 1)[1]) if task.task_id.startswith("MBPP/") else task.task_id
+        doc = {"task_id": raw_id, **({"prompt": task.prompt} if task.prompt is not None else {})}
+        record = {"doc_id": doc_id, "doc": doc, "target": "",
+                  "arguments": {"gen_args_0": {"arg_0": prompt, "arg_1": {}}},
+                  "resps": [list(task.generations)], "filtered_resps": [[prompt + g for g in task.generations]],
+                  "filter": "none", "metrics": []}
+        known = verdicts(task, str(path))
+        if known is not None:
+            record["metrics"] = ["pass@1"]
+            record["pass@1"] = sum(known) / len(known)
+        lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+    write_atomic(path, lines)
