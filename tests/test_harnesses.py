@@ -427,4 +427,4 @@ def test_convert_writes_other_formats(tmp_path):
     assert "as livecodebench: 1 problems, 1 samples, 1 labelled" in r.output
     assert json.loads(out.read_text())[0]["graded_list"] == [False]  # the plus verdict
     r = CliRunner().invoke(app, ["convert", str(src), "-o", str(tmp_path / "x.txt")])
-    assert r.exit_code == 2 and "--output must end in .json or .jsonl" in r.output
+    assert r.exit_code == 2 and "--output must end in .json, .jsonl" in r.output

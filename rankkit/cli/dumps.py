@@ -27,7 +27,7 @@ def convert_command(
     input_path: Path = typer.Argument(..., metavar="INPUT", help="A dump in any format rankkit reads (see --format)."),
     output: Path = typer.Option(..., "-o", "--output", help="The dump to write."),
     dump_format: str = typer.Option("auto", "--format", help=FORMAT_HELP),
-    to: str = typer.Option("auto", "--to", help="The format to write, with options (e.g. bigcode:labels=L.json, evalplus, lm-eval, livecodebench, batch); auto: released for .json[.gz], jsonl (with prompts) for .jsonl[.gz]."),
+    to: str = typer.Option("auto", "--to", help="The format to write, with options (e.g. bigcode:labels=L.json, evalplus, lm-eval, livecodebench, batch, parquet, hf-dataset); auto: released for .json[.gz], jsonl (with prompts) for .jsonl[.gz], parquet for .parquet."),
     benchmark: Optional[str] = typer.Option(None, "--benchmark", help=BENCHMARK_HELP + " Formats without task ids (bigcode) need it."),
     check_ids: bool = typer.Option(True, "--check-task-ids/--no-check-task-ids", help=CHECK_IDS_HELP),
     repair_spaces: Optional[bool] = typer.Option(None, "--repair-spaces/--no-repair-spaces", help=REPAIR_HELP),
@@ -37,8 +37,9 @@ def convert_command(
     from rankkit.dumps import write_dump
 
     name = output.name.removesuffix(".gz")
-    if to == "auto" and not name.endswith((".json", ".jsonl")):
-        fail(f"--output must end in .json or .jsonl (optionally .gz) unless --to names the format, got {output.name}")
+    if to == "auto" and not name.endswith((".json", ".jsonl", ".parquet")):
+        fail(f"--output must end in .json, .jsonl (optionally .gz) or .parquet unless --to names the format "
+             f"(--to hf-dataset for a datasets directory), got {output.name}")
     dump = read_dump(input_path, benchmark or "auto", repair_spaces, None, check_ids, dump_format)
     written = write_dump(dump, output, to)
     labelled = sum(int((t.labels >= 0).sum()) for t in dump)

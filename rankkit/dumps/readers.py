@@ -25,6 +25,7 @@ from rankkit.dumps.files import TextStream as _TextStream
 from rankkit.dumps.harnesses import batch, bigcode, evalplus, livecodebench, lm_eval
 from rankkit.dumps.harnesses.common import Tally, options_of
 from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS, detect, sniff
+from rankkit.dumps.hf import read_dataset_dir, read_parquet
 from rankkit.dumps.files import iter_json_array_records as _iter_json_array_records
 from rankkit.dumps.files import iter_jsonl_records as _iter_jsonl_records
 from rankkit.dumps.files import open_binary as _open_binary
@@ -301,6 +302,10 @@ def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
         tasks = _read_records(path, records, metadata)
         if repair_spaces:
             metadata["space_repaired"] = _repair_all(tasks)
+    elif fmt == "parquet":
+        tasks = read_parquet(path)
+    elif fmt == "hf-dataset":
+        tasks = read_dataset_dir(path)
     else:
         tasks = HARNESS_READERS[fmt].read(path, benchmark, options, tally)
         if options:

@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from rankkit.dumps.harnesses.common import options_of
 from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS
+from rankkit.dumps.hf import save_dataset, write_parquet
 from rankkit.dumps.model import PASS, UNKNOWN, Dump, DumpError, TaskSamples, provenance_path
 from rankkit.dumps.readers import HARNESS_READERS
 
@@ -73,20 +74,26 @@ def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> N
 def write_dump(dump: Dump, path: str | Path, format: str = "auto") -> str:
     """Write ``dump`` in any format that can hold it (``rankkit.dumps.harnesses.FORMATS``, with
     options such as ``bigcode:labels=L.json``); "auto": released for .json[.gz], jsonl for
-    .jsonl[.gz]. Returns the format written."""
+    .jsonl[.gz], parquet for .parquet, else a datasets directory. Returns the format written."""
     path = Path(path)
     try:
         name, options = options_of(format)
     except ValueError as e:
         raise DumpError(path, str(e)) from None
     if name == "auto":
-        name = "jsonl" if path.name.removesuffix(".gz").endswith(".jsonl") else "released"
+        plain = path.name.removesuffix(".gz")
+        name = ("jsonl" if plain.endswith(".jsonl") else "released" if plain.endswith(".json") else
+                "parquet" if plain.endswith(".parquet") else "hf-dataset")
     if name not in FORMATS:
         raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
     if options and name not in HARNESS_FORMATS:
         raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
     if name == "released":
         write_released(dump, path)
+    elif name == "parquet":
+        write_parquet(dump, path)
+    elif name == "hf-dataset":
+        save_dataset(dump, path)
     elif name in ("jsonl", "json-list"):
         if name == "json-list":
             raise DumpError(path, "rankkit writes samples one per line: use jsonl")

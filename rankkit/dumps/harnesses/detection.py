@@ -20,6 +20,8 @@ FORMATS = {
     "evalplus": "evalplus eval_results.json: an object with date, hash and eval: {task_id: [results]}",
     "livecodebench": "LiveCodeBench output: a JSON list of problems with question_id and code_list",
     "batch": "OpenAI / vLLM batch output: JSON lines with custom_id and response.body.choices",
+    "parquet": "a parquet file, one row per sample (task_id, sample_index, generation, label, ...)",
+    "hf-dataset": "a Hugging Face datasets directory (save_to_disk), one row per sample",
 }
 HARNESS_FORMATS = ("bigcode", "lm-eval", "evalplus", "livecodebench", "batch")
 SAMPLE_KEYS = {"generation", "completion", "solution"}
@@ -39,7 +41,12 @@ def _first_line(path: Path) -> tuple[str | None, bool]:
 def peek(path: Path) -> tuple[str, Any]:
     """What a file starts with: ("array", first element), ("lines", first record) or
     ("object", {key: value} of its first members; the big 'eval' member is left as ...)."""
+    if path.is_dir():
+        return ("directory", sorted(p.name for p in path.iterdir())[:8])
     with open_binary(path) as fh:
+        if fh.read(4) == b"PAR1":
+            return ("parquet", None)
+        fh.seek(0)
         stream = TextStream(fh, path, chunk=1 << 16)
         first = stream.peek()
         if first == "":
@@ -90,6 +97,11 @@ def _members(path: Path, limit: int = 3) -> dict:
 def sniff(path: Path) -> tuple[list[str], str]:
     """(every format the file's start fits, a description of that start for error messages)."""
     kind, first = peek(path)
+    if kind == "parquet":
+        return ["parquet"], "a parquet file"
+    if kind == "directory":
+        fits = ["hf-dataset"] if {"dataset_info.json", "state.json"} & set(first) else []
+        return fits, f"a directory holding {', '.join(first) or 'nothing'}"
     if kind == "array":
         if first is None:
             return [], "an empty JSON list"
