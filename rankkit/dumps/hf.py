@@ -150,18 +150,40 @@ def _column(names, *candidates):
     return next((c for c in candidates if c in names), None)
 
 
+class _Task:
+    """One task's rows as columns, filled a batch at a time."""
+
+    __slots__ = ("prompt", "indices", "generations", "labels", "finished", "fields", "count")
+
+    def __init__(self):
+        self.prompt, self.indices, self.generations, self.labels, self.finished = None, [], [], [], []
+        self.fields: dict[str, list] = {}
+        self.count = 0
+
+    def add_fields(self, values: dict) -> None:
+        for name, value in values.items():
+            column = self.fields.get(name)
+            if column is None:
+                column = self.fields[name] = [None] * self.count
+            column.append(value)
+
+    def pad(self) -> None:
+        self.count += 1
+        for column in self.fields.values():
+            if len(column) < self.count:
+                column.append(None)
+
+
 def _build(path, batches: Iterable) -> dict[str, TaskSamples]:
     """Tasks from record batches of rows, checked: every task's sample indices are 0..n-1 once."""
-    rows: dict[str, list] = {}
-    prompts: dict[str, str | None] = {}
+    tasks: dict[str, _Task] = {}
     seen = False
     for batch in batches:
         names = batch.schema.names
         if not seen:
             seen = True
-            missing = [c for c in ("task_id",) if c not in names]
             gen = _column(names, "generation", "completion", "solution")
-            if missing or gen is None:
+            if "task_id" not in names or gen is None:
                 raise DumpError(path, f"a dump needs the columns task_id and generation (or completion, solution); "
                                       f"the data has {', '.join(names)}")
             label = _column(names, "label", "passed", "pass_at_1")
@@ -169,53 +191,63 @@ def _build(path, batches: Iterable) -> dict[str, TaskSamples]:
                                                                        "completion", "solution")]
         data = {c: batch.column(c).to_pylist() for c in names}
         ids = data["task_id"]
-        indices = data.get("sample_index") or [None] * len(ids)
-        for r, task_id in enumerate(ids):
+        n = len(ids)
+        indices = data.get("sample_index") or [None] * n
+        prompts = data.get("prompt") or [None] * n
+        finished = data.get("finished") or [None] * n
+        fields = data.get("fields") or [None] * n
+        labels = data[label] if label else [None] * n
+        for r in range(n):
+            task_id = ids[r]
             if task_id is None:
                 raise DumpError(path, "a row has no task_id")
             task_id = str(task_id)
-            prompt = data["prompt"][r] if "prompt" in data else None
-            if prompt is not None:
-                if prompts.get(task_id) not in (None, prompt):
+            task = tasks.get(task_id)
+            if task is None:
+                task = tasks[task_id] = _Task()
+            if prompts[r] is not None:
+                if task.prompt not in (None, prompts[r]):
                     raise DumpError(path, "two different prompts", task_id, indices[r])
-                prompts[task_id] = prompt
-            else:
-                prompts.setdefault(task_id, None)
-            fields = json.loads(data["fields"][r]) if data.get("fields") and data["fields"][r] else {}
-            for c in extra:
-                if data[c][r] is not None:
-                    fields[c] = data[c][r]
-            rows.setdefault(task_id, []).append((indices[r], data[gen][r], _label(path, task_id, indices[r], label,
-                                                                                  data[label][r] if label else None),
-                                                 data["finished"][r] if "finished" in data else None, fields))
+                task.prompt = prompts[r]
+            task.indices.append(indices[r])
+            task.generations.append(data[gen][r])
+            task.labels.append(_label(path, task_id, indices[r], label, labels[r]))
+            task.finished.append(finished[r])
+            if fields[r]:
+                task.add_fields(json.loads(fields[r]))
+            if extra:
+                task.add_fields({c: data[c][r] for c in extra if data[c][r] is not None})
+            task.pad()
     if not seen:
         raise DumpError(path, "no rows")
-    tasks = {}
-    for task_id, items in rows.items():
-        given = [i for i, *_ in items]
-        if any(i is not None for i in given):
-            if any(i is None for i in given):
-                raise DumpError(path, "'sample_index' is given for some samples of the task but not all", task_id)
-            items.sort(key=lambda item: item[0])
-            for want, item in enumerate(items):
-                if item[0] != want:
-                    kind = "duplicate sample_index" if item[0] < want else f"sample_index values skip {want}"
-                    raise DumpError(path, kind, task_id, item[0])
-        generations = []
-        for index, (i, text, *_rest) in enumerate(items):
-            if not isinstance(text, str):
-                raise DumpError(path, f"the generation must be a string, got {type(text).__name__}", task_id, index)
-            generations.append(text)
-        finished = [f for *_, f, _ in items]
-        known = [f for f in finished if f is not None]
-        if known and len(known) != len(finished):
-            raise DumpError(path, "'finished' is given for some samples of the task but not all", task_id)
-        names = sorted({k for *_, fields in items for k in fields})
-        fields = {k: [f.get(k) for *_, f in items] for k in names}
-        tasks[task_id] = TaskSamples(task_id, prompts[task_id], generations,
-                                     np.array([lab for _, _, lab, _, _ in items], dtype=np.int8),
-                                     np.array(finished, dtype=bool) if known else None, fields)
-    return tasks
+    return {task_id: _finish(path, task_id, task) for task_id, task in tasks.items()}
+
+
+def _finish(path, task_id: str, task: _Task) -> TaskSamples:
+    given = task.indices
+    order = None
+    if any(i is not None for i in given):
+        if any(i is None for i in given):
+            raise DumpError(path, "'sample_index' is given for some samples of the task but not all", task_id)
+        if any(b <= a for a, b in zip(given, given[1:])):  # rows out of order: sort them
+            order = sorted(range(len(given)), key=given.__getitem__)
+            given = [given[i] for i in order]
+        for want, got in enumerate(given):
+            if got != want:
+                kind = "duplicate sample_index" if got < want else f"sample_index values skip {want}"
+                raise DumpError(path, kind, task_id, got)
+    pick = (lambda column: column) if order is None else (lambda column: [column[i] for i in order])
+    generations = pick(task.generations)
+    for index, text in enumerate(generations):
+        if not isinstance(text, str):
+            raise DumpError(path, f"the generation must be a string, got {type(text).__name__}", task_id, index)
+    finished = pick(task.finished)
+    known = sum(f is not None for f in finished)
+    if known and known != len(finished):
+        raise DumpError(path, "'finished' is given for some samples of the task but not all", task_id)
+    return TaskSamples(task_id, task.prompt, generations, np.array(pick(task.labels), dtype=np.int8),
+                       np.array(finished, dtype=bool) if known else None,
+                       {k: pick(v) for k, v in sorted(task.fields.items())})
 
 
 def _label(path, task_id, index, column, value) -> int:
