@@ -30,7 +30,8 @@ def test_bigcode_positions_map_to_humaneval_and_the_prompt_is_stripped_back_off(
         assert task.prompt == problem.prompt.strip()  # what bigcode's humaneval task gave the model
         assert [task.prompt + g for g in task.generations] == saved[position]  # nothing lost, in order
         assert np.all(task.labels == UNKNOWN)
-    assert dump.metadata["read"] == {"problems": 3, "samples": 6, "labelled": 0, "skipped": {}, "notes": []}
+    assert dump.metadata["read"] == {"problems": 3, "samples": 6, "labelled": 0, "skipped": {},
+                                     "notes": ["samples per problem vary from 1 to 3"]}
 
 
 def test_bigcode_dump_is_labelled_by_rankkits_executor_like_the_fixture_says(tmp_path):
@@ -56,9 +57,18 @@ def test_bigcode_start_unstripped_task_mbpp_and_labels_file(tmp_path):
     labels.write_text(json.dumps([[True, False]]))
     dump = load_dump(path, f"bigcode:task=humaneval-unstripped,labels={labels}", benchmark="humaneval")
     assert dump["HumanEval/0"].labels.tolist() == [1, 0]
+    # code_eval's own per-sample results (position -> [completion_id, result]), in any order
+    labels.write_text(json.dumps({"0": [[1, {"task_id": 0, "passed": False, "result": "failed: ", "completion_id": 1}],
+                                        [0, {"task_id": 0, "passed": True, "result": "passed", "completion_id": 0}]]}))
+    dump = load_dump(path, f"bigcode:task=humaneval-unstripped,labels={labels}", benchmark="humaneval")
+    assert dump["HumanEval/0"].labels.tolist() == [1, 0]
+    labels.write_text(json.dumps({"0": [[0, {"passed": True}], [0, {"passed": False}]]}))
+    with pytest.raises(DumpError, match="completion ids are not 0..1"):
+        load_dump(path, f"bigcode:task=humaneval-unstripped,labels={labels}", benchmark="humaneval")
     fx.bigcode_generations(path, [[R, W], [W]], task="mbpp")
     dump = load_dump(path, benchmark="mbpp")
     assert list(dump.tasks) == ["MBPP/11", "MBPP/12"]
+    assert dump.metadata["read"]["notes"] == ["samples per problem vary from 1 to 2"]
     assert dump["MBPP/11"].generations[0] == load_mbpp("test")["MBPP/11"].reference_solution
 
 

@@ -41,7 +41,9 @@ def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict
             raise DumpError(path, "missing 'custom_id' (an OpenAI-style batch output line has id, custom_id, "
                                   "response, error)", line=line)
         if custom in seen:
-            raise DumpError(path, f"custom_id {custom!r} appears twice (lines {seen[custom]} and {line})", line=line)
+            raise DumpError(path, f"custom_id {custom!r} appears twice (lines {seen[custom]} and {line}); a request "
+                                  f"per sample needs distinct ids such as TASK#i, read with --format "
+                                  f"'batch:id_pattern=(?P<task_id>.+)#\\d+'", line=line)
         seen[custom] = line
         task_id = custom
         if pattern is not None:

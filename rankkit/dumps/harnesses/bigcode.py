@@ -39,7 +39,7 @@ def problems_in_order(benchmark: str) -> list:
 def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict[str, TaskSamples]:
     """Options: ``task`` (bigcode's task name; default the benchmark's), ``start`` (its
     ``--limit_start``; default: found from the first program's prompt), ``labels`` (a JSON file of
-    per-sample verdicts, a list of lists of booleans shaped like the generations)."""
+    per-sample verdicts shaped like the generations, or code_eval's per-sample results)."""
     task = options.get("task") or benchmark
     if task is None:
         raise DumpError(path, "bigcode-evaluation-harness generations carry no task ids: name the benchmark "
@@ -56,12 +56,7 @@ def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict
     if start + len(data) > len(problems):
         raise DumpError(path, f"{len(data)} positions from {start} go beyond the benchmark's {len(problems)} "
                               f"problems ({TASKS[task]}, bigcode task {task})")
-    labels = None
-    if options.get("labels"):
-        labels = read_json(Path(options["labels"]))
-        if not isinstance(labels, list) or len(labels) != len(data):
-            count = len(labels) if isinstance(labels, list) else type(labels).__name__
-            raise DumpError(options["labels"], f"{count} label lists for {len(data)} positions of {path}")
+    labels = _labels(Path(options["labels"]), len(data), path) if options.get("labels") else None
     tasks = {}
     for position, programs in enumerate(data):
         problem = problems[start + position]
@@ -77,7 +72,37 @@ def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict
         tasks[problem.task_id] = tally.add(TaskSamples(problem.task_id, prompt, generations, verdicts))
     if start:
         tally.notes.append(f"positions start at problem {start} ({problems[start].task_id})")
+    counts = {len(g) for g in data}
+    if len(counts) > 1:
+        tally.notes.append(f"samples per problem vary from {min(counts)} to {max(counts)}")
     return tasks
+
+
+def _labels(path: Path, positions: int, source) -> list:
+    """Per-sample verdicts, one list per position: a list of lists of booleans, or the per-sample
+    results of bigcode's code_eval metric as JSON ({position: [[completion_id, {"passed": ...}],
+    ...]}, bigcode_eval/tasks/custom_metrics/code_eval.py), ordered by completion id."""
+    data = read_json(path)
+    if isinstance(data, dict):
+        rows = []
+        for position in range(positions):
+            entries = data.get(str(position))
+            if not isinstance(entries, list):
+                raise DumpError(path, f"no results for position {position} (keys: {', '.join(list(data)[:5])}...)")
+            try:
+                ordered = sorted(entries, key=lambda e: e[0])
+                rows.append([e[1]["passed"] for e in ordered])
+            except (TypeError, KeyError, IndexError):
+                raise DumpError(path, f"position {position}: expected [completion_id, {{passed: ...}}] pairs") from None
+            if [e[0] for e in ordered] != list(range(len(ordered))):
+                raise DumpError(path, f"position {position}: completion ids are not 0..{len(ordered) - 1}")
+        if len(data) != positions:
+            raise DumpError(path, f"results for {len(data)} positions, {positions} in {source}")
+        return rows
+    if not isinstance(data, list) or len(data) != positions:
+        count = len(data) if isinstance(data, list) else type(data).__name__
+        raise DumpError(path, f"{count} label lists for {positions} positions of {source}")
+    return data
 
 
 def _start(path, data, problems, task: str, given) -> int:
