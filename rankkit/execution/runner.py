@@ -54,6 +54,7 @@ def execute_programs(
     cache: bool | str | Path = True,
     dedup: bool = True,
     show_progress: bool = True,
+    timeouts: Sequence[float] | None = None,
 ) -> ExecutionReport:
     """Run every program in the sandbox; each result has kind, detail, seconds, stdout, stderr.
 
@@ -61,10 +62,20 @@ def execute_programs(
     file (``$XDG_CACHE_HOME/rankkit/execution.sqlite``), a path, or False. A timeout or a dead
     worker can come from machine load: such a program runs once more, after the others, on
     half the workers; only the second verdict counts and is cached. Sandbox errors never are.
+    timeouts: a wall-clock limit per program (e.g. ``reference_timeouts``) instead of
+    ``limits.timeout``; it is part of each verdict's cache key.
     """
     from rankkit.progress import progress
 
     order = list(dict.fromkeys(programs)) if dedup else list(programs)
+    limit_of: dict[int, float] = {}
+    if timeouts is not None:
+        if len(timeouts) != len(programs):
+            raise ValueError(f"{len(timeouts)} timeouts for {len(programs)} programs")
+        position = {p: i for i, p in enumerate(order)} if dedup else None
+        for j, (p, t) in enumerate(zip(programs, timeouts)):
+            i = position[p] if dedup else j
+            limit_of[i] = max(limit_of.get(i, 0.0), float(t))  # a program twice: the longer limit
     with SandboxPool(workers, limits, env) as pool:
         environment = {
             "python": pool.info["python"], "executable": os.path.realpath(pool.info["executable"]),
@@ -78,7 +89,9 @@ def execute_programs(
         if cache:
             store = ResultCache(default_cache_path() if cache is True else cache)
         try:
-            keys = [cache_key(p, context) for p in order]
+            keys = [cache_key(p, context if i not in limit_of else
+                              dict(context, limits=dict(context["limits"], timeout=limit_of[i])))
+                    for i, p in enumerate(order)]
             known = store.get_many(keys) if store else {}
             todo = [i for i, k in enumerate(keys) if k not in known]
             unique_results: list[dict | None] = [dict(known[k], cached=True) if k in known else None for k in keys]
@@ -102,13 +115,15 @@ def execute_programs(
                     keep(i, result, 1)
                 next(ticks, None)
 
-            pool.run([order[i] for i in todo], first)
+            pool.run([order[i] for i in todo], first,
+                     timeouts=[limit_of[i] for i in todo] if limit_of else None)
             for _ in ticks:
                 pass
             if again:  # on workers that the main pass has left idle, half of them at a time
                 again.sort()
                 pool.run([order[i] for i in again], lambda j, r: keep(again[j], r, 2),
-                         parallel=max(1, pool.workers // 2))
+                         parallel=max(1, pool.workers // 2),
+                         timeouts=[limit_of[i] for i in again] if limit_of else None)
         finally:
             if store is not None:
                 store.close()
