@@ -301,8 +301,8 @@ def test_a_sandbox_error_fails_execute_and_names_the_sample(tmp_path, monkeypatc
 
     real = SandboxPool._run_one
 
-    def broken(self, job_id, program):
-        result = real(self, job_id, program)
+    def broken(self, job_id, program, *limits):
+        result = real(self, job_id, program, *limits)
         if "return 22222" in program:
             result = dict(result, kind="error", detail="the sandbox failed to start the program")
         return result

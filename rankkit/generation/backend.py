@@ -169,16 +169,17 @@ class TransformersBackend:
 
     def _batch(self, batch, encoded, texts, settings, generators):
         torch = self.torch
-        from transformers import DynamicCache
-
-        def select(cache, index):
-            return DynamicCache(ddp_cache_data=[(layer.keys.index_select(0, index), layer.values.index_select(0, index))
-                                                for layer in cache.layers], config=self.model.config)
+        from transformers.cache_utils import Cache
 
         problems = sorted({j for j, _ in batch})
         cache, first_logits, prompt_mask = self._prefill([encoded[j] for j in problems])
         row_of = torch.tensor([problems.index(j) for j, _ in batch], device=self.device)
-        cache, logits, mask = select(cache, row_of), first_logits.index_select(0, row_of), prompt_mask.index_select(0, row_of)
+        # each row's cache in a buffer with room for the whole generation: steps write in place
+        capacity = prompt_mask.shape[1] + settings[0].max_new_tokens
+        growing = _growing_layer()
+        cache = Cache(layers=[growing(layer.keys.index_select(0, row_of), layer.values.index_select(0, row_of), capacity)
+                              for layer in cache.layers])
+        logits, mask = first_logits.index_select(0, row_of), prompt_mask.index_select(0, row_of)
         positions = mask.sum(dim=1, keepdim=True)  # the next token's position, per row
         owner = [j for j, _ in batch]
         limit = settings[0].max_new_tokens
@@ -216,13 +217,14 @@ class TransformersBackend:
                 break
             if len(keep_rows) < len(chosen):
                 index = torch.tensor(keep_rows, device=self.device)
-                cache, mask, positions = select(cache, index), mask.index_select(0, index), positions.index_select(0, index)
+                for layer in cache.layers:
+                    layer.keep_rows(index)
+                mask, positions = mask.index_select(0, index), positions.index_select(0, index)
             mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=self.device)], dim=1)
             step_ids = torch.tensor([[tokens[s][-1]] for s in alive], device=self.device)
             with torch.no_grad():
                 out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=positions, use_cache=True,
                                  **{self.cache_kw: cache})
-            cache = getattr(out, "cache", None) or out.past_key_values
             logits = out.logits[:, -1, :].float()
             positions = positions + 1
             self.stats["forward_tokens"] += len(alive)
@@ -268,3 +270,53 @@ class TransformersBackend:
                 kept -= 1
         return GeneratedSample(text, stop is not None, n_generated, float(np.sum(logprobs[:kept])), kept,
                                stop, list(generated))
+
+
+_GROWING = None
+
+
+def _growing_layer():
+    """The cache layer class for generation (made on first use: transformers loads lazily)."""
+    global _GROWING
+    if _GROWING is None:
+        from transformers.cache_utils import DynamicLayer
+
+        class GrowingLayer(DynamicLayer):
+            """Keys and values in buffers preallocated for the whole generation: a step writes its
+            position in place and attention reads a view of the filled part, where DynamicLayer
+            concatenates — copying every row's whole cache — at every step. Finished rows leave by
+            ``keep_rows``, which copies only the filled part of the rows that stay."""
+
+            def __init__(self, keys, values, capacity: int):
+                super().__init__()
+                rows, heads, length, _ = keys.shape
+                self.kbuf = keys.new_empty((rows, heads, capacity, keys.shape[-1]))
+                self.vbuf = values.new_empty((rows, values.shape[1], capacity, values.shape[-1]))
+                self.kbuf[:, :, :length] = keys
+                self.vbuf[:, :, :length] = values
+                self.length, self.device, self.is_initialized = length, keys.device, True
+                self._views()
+
+            def _views(self):
+                self.keys, self.values = self.kbuf[:, :, :self.length], self.vbuf[:, :, :self.length]
+
+            def update(self, key_states, value_states, *args, **kwargs):
+                end = self.length + key_states.shape[-2]
+                if end > self.kbuf.shape[2]:
+                    raise RuntimeError(f"generation cache full ({self.kbuf.shape[2]} positions)")
+                self.kbuf[:, :, self.length:end] = key_states
+                self.vbuf[:, :, self.length:end] = value_states
+                self.length = end
+                self._views()
+                return self.keys, self.values
+
+            def keep_rows(self, index) -> None:
+                for name in ("kbuf", "vbuf"):
+                    old = getattr(self, name)
+                    new = old.new_empty((len(index),) + tuple(old.shape[1:]))
+                    new[:, :, :self.length] = old[:, :, :self.length].index_select(0, index)
+                    setattr(self, name, new)
+                self._views()
+
+        _GROWING = GrowingLayer
+    return _GROWING
