@@ -6,7 +6,7 @@ Both sample at T 0.8, top-p 0.95 and stop at EOS only (so they do the same kind 
 tokens/s counts generated tokens.
 
     python bench/generate_speed.py [--model smollm2-135m] [--dtype bf16] [--problems 3] [--samples 10]
-                                   [--max-new-tokens 192] [--repeats 3]
+                                   [--plain-samples 2] [--lengths 64,256,512] [--repeats 3]
 """
 
 from __future__ import annotations
@@ -50,7 +50,9 @@ def main() -> None:
     ap.add_argument("--dtype", default="bf16")
     ap.add_argument("--problems", type=int, default=3)
     ap.add_argument("--samples", type=int, default=10)
-    ap.add_argument("--max-new-tokens", type=int, default=192)
+    ap.add_argument("--plain-samples", type=int, default=2, help="samples per problem for the plain loop (its rate "
+                                                                   "does not depend on how many)")
+    ap.add_argument("--lengths", default="64,256,512")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--note", default="nothing else was running")
     args = ap.parse_args()
@@ -58,43 +60,46 @@ def main() -> None:
     model, tokenizer = load_model(args.model, dtype=args.dtype)
     problems = list(load_humaneval().values())[: args.problems]
     prompts = [build_input(p, "chat", tokenizer, "humaneval")[0] for p in problems]
-    backend = TransformersBackend(model, tokenizer)
+    backends = {c: TransformersBackend(model, tokenizer, cache=c) for c in ("dynamic", "preallocated")}
+    lengths = [int(x) for x in args.lengths.split(",")]
     rows = []
-    for label, run in (
-        ("plain `model.generate`, one sample at a time", lambda: plain_loop(model, tokenizer, prompts, args.samples,
-                                                                             args.max_new_tokens)),
-        ("rankkit, one problem per batch", lambda: rankkit_run(backend, prompts, args.samples, args.max_new_tokens, 1)),
-        ("rankkit, all problems in one batch", lambda: rankkit_run(backend, prompts, args.samples,
-                                                                   args.max_new_tokens, len(prompts))),
-    ):
-        rates = []
-        for _ in range(args.repeats):
-            started = time.perf_counter()
-            tokens = run()
-            rates.append(tokens / (time.perf_counter() - started))
-        rows.append((label, statistics.median(rates), rates))
-        print(f"{label}: {statistics.median(rates):.1f} tok/s (runs: {', '.join(f'{r:.1f}' for r in rates)})", flush=True)
-    base = rows[0][1]
-    table = "\n".join(f"| {label} | {rate:,.1f} | {rate / base:.1f}x | {', '.join(f'{r:.0f}' for r in runs)} |"
-                      for label, rate, runs in rows)
+    for length in lengths:
+        runs = {
+            "plain `model.generate`, one sample at a time": lambda: plain_loop(model, tokenizer, prompts,
+                                                                               args.plain_samples, length),
+            "rankkit, DynamicCache (before)": lambda: rankkit_run(backends["dynamic"], prompts, args.samples, length,
+                                                                  len(prompts)),
+            "rankkit, preallocated cache": lambda: rankkit_run(backends["preallocated"], prompts, args.samples, length,
+                                                               len(prompts)),
+        }
+        rates: dict[str, list[float]] = {k: [] for k in runs}
+        for _ in range(args.repeats):  # interleaved, so drift hits all alike
+            for label, run in runs.items():
+                started = time.perf_counter()
+                tokens = run()
+                rates[label].append(tokens / (time.perf_counter() - started))
+        base = statistics.median(rates["plain `model.generate`, one sample at a time"])
+        for label, values in rates.items():
+            rate = statistics.median(values)
+            rows.append(f"| {length} | {label} | {rate:,.1f} | {rate / base:.1f}x | {', '.join(f'{r:.0f}' for r in values)} |")
+            print(rows[-1], flush=True)
     write_section("generate-speed", f"""## Generation speed (`bench/generate_speed.py`)
 
 Machine: {machine()}; {args.note}. Model {args.model} ({args.dtype}), torch threads {torch.get_num_threads()};
-{args.problems} HumanEval chat prompts x {args.samples} samples, T 0.8, top-p 0.95, up to {args.max_new_tokens}
-new tokens, stop at EOS; median of {args.repeats} runs, all in the same run.
+{args.problems} HumanEval chat prompts, T 0.8, top-p 0.95, stop at EOS or the length; rankkit: {args.samples}
+samples a problem, all problems in one batch; the plain loop: {args.plain_samples} samples a problem (its rate does not
+depend on how many). Median of {args.repeats} runs, interleaved, all in the same run.
 
-| method | generated tokens/s | vs plain | runs |
-|---|---|---|---|
-{table}
+| max new tokens | method | generated tokens/s | vs plain | runs |
+|---|---|---|---|---|
+{chr(10).join(rows)}
 
 What bounds it on this CPU: at batch 1 each step is a matrix-vector product per layer, bound by
 memory bandwidth and per-token framework overhead; batching turns these into matrix products, so
-throughput grows with the rows per step until the 2 cores saturate (rows of several problems
-share a batch for that reason). The prompt runs once per problem either way, and finished
-samples leave the batch. At long lengths the KV cache becomes the cost: transformers'
-DynamicCache appends by concatenation, copying every row's whole cache each step, which is why
-the bundled dumps' generation (chat prompts of ~250 tokens, samples up to 512 new tokens, 30 rows)
-ran at about 90-110 tokens/s while short runs reach 200+; a preallocated cache would remove it.
+throughput grows with the rows per step until the 2 cores saturate. The prompt runs once per
+problem, and finished samples leave the batch. transformers' DynamicCache appends by
+concatenation, copying every row's whole cache at each step; the preallocated cache writes each
+step in place and copies only when rows finish.
 """)
 
 

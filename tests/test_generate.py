@@ -400,3 +400,16 @@ def test_tests_job_in_chat_style_reads_the_asserts_of_the_code_block(long_tiny, 
     assert "unit tests for the Python function below" in backend.asked[0] and "def add(a: int, b: int)" in backend.asked[0]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0]["tests"] == ["assert add(1, 2) == 3", "assert add(2, 3) == 5"]  # the block only
+
+
+def test_the_preallocated_cache_gives_the_tokens_of_transformers_dynamic_cache(long_tiny):
+    """Greedy and seeded sampling alike, with rows finishing at different steps (EOS and stops)."""
+    model, tokenizer, _ = long_tiny
+    greedy = SamplingSettings(10, greedy=True, ignore_eos=True)
+    sampled = SamplingSettings(10, temperature=0.8, top_p=0.95, stop_sequences=("\n",))
+    for settings in (greedy, sampled):
+        runs = [TransformersBackend(model, tokenizer, cache=c).generate_many(PROMPTS, 3, [settings] * 2, [5, 6])
+                for c in ("dynamic", "preallocated")]
+        assert [[s.token_ids for s in p] for p in runs[0]] == [[s.token_ids for s in p] for p in runs[1]]
+    with pytest.raises(ValueError, match="cache must be preallocated or dynamic"):
+        TransformersBackend(model, tokenizer, cache="static")

@@ -87,8 +87,15 @@ def sample_seed(problem: int, index: int) -> int:
 class TransformersBackend:
     """Sampling with a transformers causal LM (any model ``load_model`` loads), on CPU or GPU."""
 
-    def __init__(self, model, tokenizer, max_batch_tokens: int = 16384):
+    def __init__(self, model, tokenizer, max_batch_tokens: int = 16384, cache: str = "preallocated"):
+        """``cache``: "preallocated" (each row's keys and values written in place into room for the
+        whole generation) or "dynamic" (transformers' DynamicCache, which concatenates at every
+        step; kept to compare against)."""
         import torch
+
+        if cache not in ("preallocated", "dynamic"):
+            raise InputError(f"cache must be preallocated or dynamic, got {cache!r}", param="cache")
+        self.cache = cache
 
         self.model, self.tokenizer, self.torch = model, tokenizer, torch
         self.device = next(model.parameters()).device
@@ -176,8 +183,8 @@ class TransformersBackend:
         row_of = torch.tensor([problems.index(j) for j, _ in batch], device=self.device)
         # each row's cache in a buffer with room for the whole generation: steps write in place
         capacity = prompt_mask.shape[1] + settings[0].max_new_tokens
-        growing = _growing_layer()
-        cache = Cache(layers=[growing(layer.keys.index_select(0, row_of), layer.values.index_select(0, row_of), capacity)
+        layer_of = _growing_layer() if self.cache == "preallocated" else _dynamic_layer()
+        cache = Cache(layers=[layer_of(layer.keys.index_select(0, row_of), layer.values.index_select(0, row_of), capacity)
                               for layer in cache.layers])
         logits, mask = first_logits.index_select(0, row_of), prompt_mask.index_select(0, row_of)
         positions = mask.sum(dim=1, keepdim=True)  # the next token's position, per row
@@ -320,3 +327,18 @@ def _growing_layer():
 
         _GROWING = GrowingLayer
     return _GROWING
+
+
+def _dynamic_layer():
+    """transformers' own concatenating layer, with the same constructor and ``keep_rows``."""
+    from transformers.cache_utils import DynamicLayer
+
+    class Concatenating(DynamicLayer):
+        def __init__(self, keys, values, capacity: int):
+            super().__init__()
+            self.keys, self.values, self.device, self.is_initialized = keys, values, keys.device, True
+
+        def keep_rows(self, index) -> None:
+            self.keys, self.values = self.keys.index_select(0, index), self.values.index_select(0, index)
+
+    return Concatenating
