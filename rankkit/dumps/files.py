@@ -1,5 +1,5 @@
-"""Reading dump files: gzip or plain, UTF-8 decoded incrementally, JSON values and JSON lines,
-with the line of any error found (counted only when a message needs it)."""
+"""Dump files: gzip or plain, read as UTF-8 decoded incrementally (JSON values and JSON lines,
+with the line of any error found, counted only when a message needs it) and written atomically."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import gzip
 import json
 import re
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from rankkit.dumps.model import DumpError
 
@@ -156,3 +156,17 @@ def iter_json_array_records(path: Path) -> Iterator[tuple[int, Any]]:
             return
 
 
+
+
+def write_text(path: str | Path, parts: Iterable[str]) -> None:
+    """Write the strings of ``parts`` to ``path`` (gzip for .gz) through a .part file, so that an
+    interrupted write never leaves a partial file under the real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    opened = (gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) if path.name.endswith(".gz")
+              else open(tmp, "w", encoding="utf-8"))
+    with opened as fh:
+        for part in parts:
+            fh.write(part)
+    tmp.replace(path)

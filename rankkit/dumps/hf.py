@@ -121,9 +121,7 @@ def _dataset_batches(ds, source) -> Iterator:
 
     if isinstance(ds, datasets.DatasetDict):
         raise DumpError(source, f"a DatasetDict with splits {', '.join(ds)}: pass one split (e.g. ds['train'])")
-    table = ds.with_format("arrow") if hasattr(ds, "with_format") else ds
-    for batch in table.iter(batch_size=ROWS_PER_BATCH):
-        yield batch
+    yield from ds.with_format("arrow").iter(batch_size=ROWS_PER_BATCH)
 
 
 def read_parquet(path: Path) -> dict[str, TaskSamples]:

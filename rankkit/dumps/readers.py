@@ -22,13 +22,13 @@ from rankkit.dumps.model import (
     provenance_path,
 )
 from rankkit.dumps.files import TextStream as _TextStream
-from rankkit.dumps.harnesses import batch, bigcode, evalplus, livecodebench, lm_eval
-from rankkit.dumps.harnesses.common import Tally, options_of
-from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS, detect, sniff
-from rankkit.dumps.hf import read_dataset_dir, read_parquet
 from rankkit.dumps.files import iter_json_array_records as _iter_json_array_records
 from rankkit.dumps.files import iter_jsonl_records as _iter_jsonl_records
 from rankkit.dumps.files import open_binary as _open_binary
+from rankkit.dumps.harnesses import batch, bigcode, evalplus, livecodebench, lm_eval
+from rankkit.dumps.harnesses.common import Tally
+from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS, detect, parse_format, sniff
+from rankkit.dumps.hf import read_dataset_dir, read_parquet
 from rankkit.dumps.spaces import _repair_all
 
 HARNESS_READERS = {"bigcode": bigcode, "lm-eval": lm_eval, "evalplus": evalplus, "livecodebench": livecodebench,
@@ -277,14 +277,7 @@ def load_dump(
 
 
 def _load(path: Path, format: str, repair_spaces, problems, benchmark) -> Dump:
-    try:
-        name, options = options_of(format)
-    except ValueError as e:
-        raise DumpError(path, str(e)) from None
-    if name not in ("auto", *FORMATS):
-        raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
-    if options and name not in HARNESS_FORMATS:
-        raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
+    name, options = parse_format(path, format)
     if name == "auto":
         fmt = detect_format(path)
     else:

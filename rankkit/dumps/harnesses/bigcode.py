@@ -10,11 +10,13 @@ split, task ids 11-510) is the InCoder-style docstring of the task text and its 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, strip_prompt, text_of, verdicts, write_atomic
+from rankkit.dumps.files import write_text
+from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, strip_prompt, text_of, verdicts
 from rankkit.dumps.model import UNKNOWN, DumpError, TaskSamples
 
 TASKS = {"humaneval": "humaneval", "humaneval-unstripped": "humaneval", "mbpp": "mbpp"}  # bigcode task -> benchmark
@@ -128,15 +130,13 @@ def write(dump, path: Path, options: dict) -> None:
     """Programs as bigcode saves them, prompt + generation, a list per problem in the dump's order
     (which must be consecutive problems of the benchmark for positions to mean anything). The
     format holds no labels: ``labels=FILE`` writes them beside it, as the reader takes them."""
-    import json
-
     for task in dump:
         if task.prompt is None:
             raise DumpError(path, "bigcode programs start with their prompt, and this task has none", task.task_id)
-    write_atomic(path, [json.dumps([[t.prompt + g for g in t.generations] for t in dump])])
+    write_text(path, [json.dumps([[t.prompt + g for g in t.generations] for t in dump])])
     if options.get("labels"):
         rows = [verdicts(t, options["labels"]) for t in dump]
         if any(r is None for r in rows):
             missing = next(t.task_id for t, r in zip(dump, rows) if r is None)
             raise DumpError(options["labels"], "the dump is not labelled", missing)
-        write_atomic(options["labels"], [json.dumps(rows)])
+        write_text(options["labels"], [json.dumps(rows)])

@@ -4,7 +4,6 @@ labels checked against the samples, and the counts a reader reports."""
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,33 +90,6 @@ class Tally:
     def as_dict(self) -> dict:
         return {"problems": self.problems, "samples": self.samples, "labelled": self.labelled,
                 "skipped": dict(self.skipped), "notes": list(self.notes)}
-
-
-def options_of(spec: str) -> tuple[str, dict[str, str]]:
-    """``name`` or ``name:key=value,key=value`` (a format and its options)."""
-    name, _, rest = spec.partition(":")
-    options = {}
-    for part in filter(None, rest.split(",")):
-        key, eq, value = part.partition("=")
-        if not eq or not re.fullmatch(r"[a-z_]+", key):
-            raise ValueError(f"format options are key=value, got {part!r} in {spec!r}")
-        options[key] = value
-    return name, options
-
-
-def write_atomic(path, text_parts) -> None:
-    """Write the strings of ``text_parts`` to ``path`` (gzip for .gz) through a .part file."""
-    import gzip
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
-    opener = (lambda p: gzip.open(p, "wt", encoding="utf-8")) if path.name.endswith(".gz") else (
-        lambda p: open(p, "w", encoding="utf-8"))
-    with opener(tmp) as fh:
-        for part in text_parts:
-            fh.write(part)
-    tmp.replace(path)
 
 
 def verdicts(task: TaskSamples, what: str) -> list[bool] | None:

@@ -1,9 +1,11 @@
 """Telling dump formats apart from the start of a file: ``sniff`` names every format it could be,
-``detect`` the one it is, or says what was seen and what would fit."""
+``detect`` the one it is, or says what was seen and what would fit; ``parse_format`` reads a
+format spec (name and options) for reading and writing alike."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +155,20 @@ def detect(path: Path) -> str:
     if not fits:
         raise DumpError(path, f"no format rankkit reads starts like this ({seen}). Formats: {listing}")
     raise DumpError(path, f"{seen} fits several formats ({', '.join(fits)}): name one with --format")
+
+
+def parse_format(path, spec: str) -> tuple[str, dict[str, str]]:
+    """``auto``, ``name`` or ``name:key=value,key=value`` -> (name, options); an unknown name, a
+    malformed option or options for a format that takes none are errors naming ``path``."""
+    name, _, rest = spec.partition(":")
+    options = {}
+    for part in filter(None, rest.split(",")):
+        key, eq, value = part.partition("=")
+        if not eq or not re.fullmatch(r"[a-z_]+", key):
+            raise DumpError(path, f"format options are key=value, got {part!r} in {spec!r}")
+        options[key] = value
+    if name not in ("auto", *FORMATS):
+        raise DumpError(path, f"unknown format {name!r}; choose from auto, {', '.join(FORMATS)}")
+    if options and name not in HARNESS_FORMATS:
+        raise DumpError(path, f"format {name} takes no options (got {', '.join(options)})")
+    return name, options

@@ -10,11 +10,13 @@ fields, which rankers never see. evalplus's MBPP ids ("Mbpp/2") become rankkit's
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from rankkit.dumps.harnesses.common import Tally, read_json, text_of
+from rankkit.dumps.files import write_text
+from rankkit.dumps.harnesses.common import Tally, read_json, text_of, verdicts
 from rankkit.dumps.model import FAIL, PASS, DumpError, TaskSamples
 
 STATUSES = ("pass", "fail", "timeout")
@@ -90,10 +92,7 @@ def write(dump, path: Path, options: dict) -> None:
     """eval_results.json as evalplus writes it: per sample the whole solution (prompt +
     generation), the statuses read (fields ``base_status`` / ``plus_status``) or, for a dump
     labelled otherwise, ``base_status`` from its labels and no plus verdict."""
-    import json
     from datetime import datetime
-
-    from rankkit.dumps.harnesses.common import verdicts, write_atomic
 
     out = {"date": datetime.now().strftime("%Y-%m-%d %H:%M"), "hash": dump.fingerprint(), "eval": {}}
     for task in dump:
@@ -114,4 +113,4 @@ def write(dump, path: Path, options: dict) -> None:
             row.setdefault("plus_fail_tests", [])
             rows.append(row)
         out["eval"][raw_id] = rows
-    write_atomic(path, [json.dumps(out)])
+    write_text(path, [json.dumps(out)])

@@ -11,11 +11,13 @@ the model wrote, which rankers may read); the grader's metadata is the field ``g
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, text_of
+from rankkit.dumps.files import write_text
+from rankkit.dumps.harnesses.common import Tally, labels_of, read_json, text_of, verdicts
 from rankkit.dumps.model import UNKNOWN, DumpError, TaskSamples
 
 PROBLEM_KEYS = ("question_title", "platform", "contest_id", "contest_date", "starter_code", "difficulty")
@@ -65,10 +67,6 @@ def read(path: Path, benchmark: str | None, options: dict, tally: Tally) -> dict
 def write(dump, path: Path, options: dict) -> None:
     """The code generation output, with ``graded_list`` / ``pass@1`` / ``metadata`` (the
     ``*_eval_all.json`` form) where the dump is labelled; the problem's facts as read."""
-    import json
-
-    from rankkit.dumps.harnesses.common import verdicts, write_atomic
-
     facts = dump.metadata.get("problem_fields", {})
     out = []
     for task in dump:
@@ -84,4 +82,4 @@ def write(dump, path: Path, options: dict) -> None:
             if task.fields.get("grading") is not None:
                 item["metadata"] = list(task.fields["grading"])
         out.append(item)
-    write_atomic(path, [json.dumps(out, indent=4)])
+    write_text(path, [json.dumps(out, indent=4)])

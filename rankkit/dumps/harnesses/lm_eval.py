@@ -12,11 +12,13 @@ stay unlabelled (the tally says so). With one sample per document a 0/1 value is
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 
-from rankkit.dumps.harnesses.common import Tally, read_lines, text_of
+from rankkit.dumps.files import write_text
+from rankkit.dumps.harnesses.common import Tally, read_lines, text_of, verdicts
 from rankkit.dumps.model import FAIL, PASS, UNKNOWN, DumpError, TaskSamples
 
 PASS_METRICS = ("pass@1", "pass_at_1")
@@ -114,10 +116,6 @@ def write(dump, path: Path, options: dict) -> None:
     integer lm-eval uses) and the prompt, ``resps`` the generations, ``filtered_resps`` prompt +
     generation (the humaneval filter's form), ``doc_id`` the field read or the position. The log's
     pass@1 is per document: it is a label again only for a problem with one sample."""
-    import json
-
-    from rankkit.dumps.harnesses.common import verdicts, write_atomic
-
     lines = []
     for position, task in enumerate(dump):
         prompt = task.prompt or ""
@@ -133,4 +131,4 @@ def write(dump, path: Path, options: dict) -> None:
             record["metrics"] = ["pass@1"]
             record["pass@1"] = sum(known) / len(known)
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
-    write_atomic(path, lines)
+    write_text(path, lines)
