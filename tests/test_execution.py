@@ -172,6 +172,45 @@ def test_each_job_starts_in_a_fresh_empty_directory(pool):
         assert result["kind"] == "passed", result
 
 
+@needs_namespaces
+def test_what_a_job_leaves_in_the_working_directory_never_reaches_the_next():
+    """The zygote reuses its tmpfs: links, attributes, modes and trees too deep to walk are all
+    gone for the next job (a directory that cannot be emptied retires its zygote)."""
+    leave = {
+        "link to a directory": "import os\nos.mkdir('real')\nos.symlink('real', 'link')\nos.symlink('/', 'root')\n",
+        "fifo and hard link": "import os\nos.mkfifo('p')\nopen('a', 'w').write('x')\nos.link('a', 'b')\n",
+        "attribute and mode": "import os\nos.setxattr('.', 'user.left', b'x')\nos.chmod('.', 0o500)\n",
+        "tree too deep to walk": "import os\nfor _ in range(1100):\n    os.mkdir('d')\n    os.chdir('d')\n",
+    }
+    check = ("import os\nassert os.listdir('.') == [], os.listdir('.')\nassert os.listxattr('.') == []\n"
+             "assert os.stat('.').st_mode & 0o7777 == 0o777\nopen('new', 'w').write('ok')\n")
+    with SandboxPool(1, FAST, Environment(isolation="namespaces")) as p:
+        for name, program in leave.items():
+            first, after = p.run([program, check])
+            assert first["kind"] != "error", (name, first)
+            assert after["kind"] == "passed", (name, after)
+        assert len(p._all) == 1  # a retired zygote is replaced, not added to
+
+
+def test_large_results_and_large_programs_pass_through_the_queued_protocol(pool):
+    """The next job is queued while one runs: results bigger than a pipe (escaped output) and
+    programs too big to queue must neither block nor come back out of order."""
+    import signal
+
+    noisy = "import sys\nsys.stdout.write('\\x01' * 9000)\nsys.stderr.write('\\x02' * 9000)\nassert %d\n"
+    big = "x = %r\nassert len(x) == 200000 and %%d\n" % ("y" * 200000)
+    programs = [(noisy if i % 3 else big) % i for i in range(12)]
+    previous = signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("the protocol hung")))
+    signal.alarm(120)
+    try:
+        results = pool.run(programs)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [r["kind"] for r in results] == ["assertion"] + ["passed"] * 11
+    assert all(len(r["stdout"]) == FAST.max_output for i, r in enumerate(results) if i % 3)
+
+
 def test_jobs_do_not_share_random_state(pool):
     # each job's random state comes from its own program: different programs, different draws
     results = pool.run([f"import random\nprint(random.random())  # {i}\n" for i in range(4)])

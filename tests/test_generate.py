@@ -402,14 +402,47 @@ def test_tests_job_in_chat_style_reads_the_asserts_of_the_code_block(long_tiny, 
     assert rows[0]["tests"] == ["assert add(1, 2) == 3", "assert add(2, 3) == 5"]  # the block only
 
 
-def test_the_preallocated_cache_gives_the_tokens_of_transformers_dynamic_cache(long_tiny):
-    """Greedy and seeded sampling alike, with rows finishing at different steps (EOS and stops)."""
-    model, tokenizer, _ = long_tiny
+def test_continuous_batching_gives_the_tokens_of_static_batches_and_of_a_plain_loop(long_tiny):
+    """Greedy and seeded sampling alike, with samples finishing at different steps (EOS, stops,
+    the limit) and slots refilled from the queue (2 slots for 6 samples): the same tokens as
+    fixed batches, and as a plain fp32 loop (full forward, no cache) drawing from each sample's
+    own stream. Sampling runs on a copy whose next-token distributions are peaked (logits x 8,
+    top-p 0.7): a random model's are nearly flat over 49k tokens, where rounding in a padded
+    batch alone moves a draw across a token boundary."""
+    import copy
+
+    import torch
+
+    from rankkit.generation.backend import sample_seed
+
+    tiny, tokenizer, _ = long_tiny
+    peaked = copy.deepcopy(tiny)
+    peaked.lm_head.weight.data.mul_(8)
     greedy = SamplingSettings(10, greedy=True, ignore_eos=True)
-    sampled = SamplingSettings(10, temperature=0.8, top_p=0.95, stop_sequences=("\n",))
-    for settings in (greedy, sampled):
-        runs = [TransformersBackend(model, tokenizer, cache=c).generate_many(PROMPTS, 3, [settings] * 2, [5, 6])
-                for c in ("dynamic", "preallocated")]
-        assert [[s.token_ids for s in p] for p in runs[0]] == [[s.token_ids for s in p] for p in runs[1]]
-    with pytest.raises(ValueError, match="cache must be preallocated or dynamic"):
-        TransformersBackend(model, tokenizer, cache="static")
+    sampled = SamplingSettings(10, temperature=0.8, top_p=0.7, stop_sequences=("\n",))
+    for model, settings in ((tiny, greedy), (peaked, sampled)):
+        widest = max(len(tokenizer(p)["input_ids"]) for p in PROMPTS) + settings.max_new_tokens
+        runs = [TransformersBackend(model, tokenizer, schedule=sch, max_batch_tokens=tokens).generate_many(
+                    PROMPTS, 3, [settings] * 2, [5, 6])
+                for sch, tokens in (("static", 16384), ("continuous", 16384), ("continuous", 2 * widest))]
+        tokens = [[[s.token_ids for s in p] for p in run] for run in runs]
+        assert tokens[0] == tokens[1] == tokens[2]
+        backend = TransformersBackend(model, tokenizer)
+        for j, prompt in enumerate(PROMPTS):
+            for i in range(3):
+                ids, out = list(tokenizer(prompt)["input_ids"]), []
+                stream = torch.Generator().manual_seed(sample_seed([5, 6][j], i))
+                for _ in range(settings.max_new_tokens):
+                    with torch.no_grad():
+                        logits = model(torch.tensor([ids + out])).logits[:, -1].float()
+                    token = int(backend._pick(logits, settings, [stream])[0][0])
+                    if token in backend.eos_ids and not settings.ignore_eos:
+                        break
+                    out.append(token)
+                    if settings.stop_sequences and "\n" in tokenizer.decode(out):
+                        break
+                assert runs[2][j][i].token_ids == out, (j, i)
+        lengths = {len(s.token_ids) for p in runs[2] for s in p}
+        assert settings.greedy or len(lengths) > 1  # samples ended at different steps
+    with pytest.raises(ValueError, match="schedule must be one of continuous, static"):
+        TransformersBackend(model, tokenizer, schedule="dynamic")

@@ -11,7 +11,7 @@ import pytest
 
 from rankkit.dumps import Dump, TaskSamples, load_dump, write_released
 from rankkit.programs.matrix import NOT_RUN, OK, RAISED, TIMEOUT, pass_matrices
-from rankkit.programs.probes import Case
+from rankkit.programs.probes import TIMEOUT_MARK, Case, FollowMedian, ProbeResult
 from rankkit.programs.tests import completion_tests, parse_test, parse_tests, read_tests, writing_cost
 from rankkit.scoring import verdicts
 
@@ -100,6 +100,38 @@ def test_pass_matrix_outcomes_fingerprints_and_verdicts():
         assert (getattr(again, field) == getattr(m, field)).all()
     [empty] = pass_matrices([("T/1", PREFIX, candidates[:2], [])], cache=False)
     assert empty.shape == (2, 0) and empty.distinct == 0
+
+
+def test_follow_median_limits_from_the_candidates_times():
+    rule = FollowMedian(factor=4, floor=0.1, cap=0.5)
+
+    def r(*cases):  # each case: seconds it took, "T" ran out of time, None never ran
+        fps = [TIMEOUT_MARK if c == "T" else None if c is None else "x" for c in cases]
+        return ProbeResult(True, None, fps, [False] * len(cases),
+                           case_seconds=[None if c in ("T", None) else c for c in cases])
+
+    results = [r(0.001, 0.05, "T", 0.2), r(0.002, 0.06, "T", "T"), r(0.003, "T", "T", None), r(0.5, 0.07, 0.01, "T")]
+    # case 0: median 0.002 -> floor; case 1: median 0.06 -> 0.24; case 2: 3 of 4 out of time -> cap;
+    # case 3: median of {0.2, T, T} is censored -> cap
+    assert rule.limits(results, 4) == [0.1, pytest.approx(0.24), 0.5, 0.5]
+    assert rule.limits([r(0.2), r(0.3), r(0.25)], 1) == [0.5]  # 4 x 0.25 over the cap
+    assert rule.limits([ProbeResult(False, "!SyntaxError", [None], [False])], 1) == [0.1]  # nothing ran
+
+
+def test_pass_matrix_with_limits_that_follow_the_candidates():
+    """Fast candidates set a short limit (a slow one runs out of it); where most candidates are
+    slow the limit grows to the cap and the slow ones finish; a loop costs the floor, not the cap."""
+    fast = ["    return x + %d - %d\n" % (i, i) for i in range(4)]
+    slow = "    import time\n    time.sleep(0.25)\n    return x\n"
+    loop = "    while True: pass\n"
+    cases = [Case("expr", "f(1)", "1"), Case("expr", "f(2)", "2")]
+    problems = [("T/0", PREFIX, fast + [slow, loop], cases), ("T/1", PREFIX, [slow, slow + "#2\n", slow + "#3\n", fast[0]], cases)]
+    fixed = pass_matrices(problems, workers=2, cache=False, case_seconds=0.5)
+    auto = pass_matrices(problems, workers=2, cache=False, case_seconds=FollowMedian(cap=0.5))
+    assert fixed[0].passed[4].all() and (fixed[0].outcome[5] == TIMEOUT).all()
+    assert (auto[0].outcome[4] == TIMEOUT).all() and (auto[0].outcome[5] == TIMEOUT).all()
+    assert auto[0].passed[:4].all() and fixed[0].passed[:4].all()
+    assert auto[1].passed.all() and fixed[1].passed.all()  # slow is the norm there: the cap applies
 
 
 def test_pass_matrix_is_cached_like_execution_results(tmp_path):

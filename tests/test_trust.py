@@ -277,19 +277,38 @@ def test_a_timeout_runs_again_and_only_a_repeated_one_is_final(tmp_path):
     assert [(r["kind"], r["cached"]) for r in again.results] == [("passed", True), ("timeout", True)]
 
 
+def test_a_probe_that_ran_out_of_time_on_a_case_is_run_again_before_it_counts(tmp_path, monkeypatch):
+    import rankkit.programs.probes as probes
+
+    cases = [probes.Case("expr", "f(1)", "1")]
+    jobs = [("def f(x):\n    while True: pass\n", cases), ("def f(x):\n    return x\n", cases)]
+    real, reports = probes.execute_programs, []
+    monkeypatch.setattr(probes, "execute_programs", lambda programs, **kw: reports.append(real(programs, **kw)) or reports[-1])
+    looped, fine = probes.run_probes(jobs, workers=2, cache=tmp_path / "c.sqlite", case_seconds=0.2)
+    assert looped.fingerprints == ["!_RkTimeout"] and fine.passed == [True]
+    assert [r.get("attempts", 1) for r in reports[0].results] == [2, 1] and reports[0].retried == 1
+
+
 def test_a_dead_worker_is_run_again_before_it_counts(tmp_path, monkeypatch):
     from rankkit.execution import Environment, Limits, execute_programs
     from rankkit.execution.pool import Zygote
 
-    real, seen = Zygote.run, []
+    real_send, real_receive, running, seen = Zygote.send, Zygote.receive, {}, []
 
-    def dies_once(self, job):
-        if "# victim" in job["program"] and not seen:
-            seen.append(job["id"])
+    def send(self, data):
+        job = json.loads(data)
+        running[job["id"]] = job["program"]
+        return real_send(self, data)
+
+    def dies_once(self):
+        result = real_receive(self)
+        if result is not None and "# victim" in running.get(result.get("id"), "") and not seen:
+            seen.append(result["id"])
             return None  # the worker died under this job
-        return real(self, job)
+        return result
 
-    monkeypatch.setattr(Zygote, "run", dies_once)
+    monkeypatch.setattr(Zygote, "send", send)
+    monkeypatch.setattr(Zygote, "receive", dies_once)
     report = execute_programs(["x = 1  # victim\n", "assert False\n"], workers=1, limits=Limits(timeout=2),
                               env=Environment(isolation="basic"), cache=tmp_path / "c.sqlite", show_progress=False)
     assert [r["kind"] for r in report.results] == ["passed", "assertion"]
@@ -297,17 +316,23 @@ def test_a_dead_worker_is_run_again_before_it_counts(tmp_path, monkeypatch):
 
 
 def test_a_sandbox_error_fails_execute_and_names_the_sample(tmp_path, monkeypatch):
-    from rankkit.execution.pool import SandboxPool
+    from rankkit.execution.pool import Zygote
 
-    real = SandboxPool._run_one
+    real_send, real_receive, running = Zygote.send, Zygote.receive, {}
 
-    def broken(self, job_id, program, *limits):
-        result = real(self, job_id, program, *limits)
-        if "return 22222" in program:
+    def send(self, data):
+        job = json.loads(data)
+        running[job["id"]] = job["program"]
+        return real_send(self, data)
+
+    def broken(self):
+        result = real_receive(self)
+        if result is not None and "return 22222" in running.get(result.get("id"), ""):
             result = dict(result, kind="error", detail="the sandbox failed to start the program")
         return result
 
-    monkeypatch.setattr(SandboxPool, "_run_one", broken)
+    monkeypatch.setattr(Zygote, "send", send)
+    monkeypatch.setattr(Zygote, "receive", broken)
     tasks = {"HumanEval/0": TaskSamples("HumanEval/0", None, ["    return 1\n", "    return 22222\n"],
                                         np.full(2, -1, dtype=np.int8))}
     write_released(Dump(tasks, "x"), tmp_path / "d.json")

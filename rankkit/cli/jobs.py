@@ -276,7 +276,7 @@ def generate_command(
     dtype: Optional[str] = typer.Option(None, "--dtype", help="bf16, fp16 or fp32 (default: bf16 where fast, else fp32)."),
     device: Optional[str] = typer.Option(None, "--device", help="cpu, cuda, cuda:1, ... (default: cuda:LOCAL_RANK if available)."),
     max_batch_tokens: int = typer.Option(16384, "--max-batch-tokens", help="Batch size in tokens (prompt + new tokens per sample)."),
-    group: Optional[int] = typer.Option(None, "--group", help="Problems whose samples share batches (default: about 32 samples a group)."),
+    group: Optional[int] = typer.Option(None, "--group", help="Problems whose samples share the batch's queue, the unit of resuming (default: about 256 samples a group)."),
     stops: List[str] = typer.Option([], "--stop", help="Another stop sequence, added to the benchmark's (repeatable)."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress display."),
 ):

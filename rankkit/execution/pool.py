@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -49,9 +49,10 @@ class Environment:
     isolation: str = "auto"
     user_namespace: bool | None = None  # None: only when not root
 
-    def command(self, isolation: str, nproc: int, user_namespace: bool = False) -> list[str]:
+    def command(self, isolation: str, limits: "Limits", user_namespace: bool = False) -> list[str]:
         flags = ["-s"] if self.site_packages else ["-S", "-s"]
-        config = json.dumps({"isolation": isolation, "nproc": nproc, "user_namespace": user_namespace})
+        fixed = {k: getattr(limits, k) for k in ("memory_mb", "file_mb", "disk_mb", "nproc")}
+        config = json.dumps({"isolation": isolation, "limits": fixed, "user_namespace": user_namespace})
         return [self.python, *flags, "-c", SANDBOX_SOURCE, config]
 
 
@@ -65,6 +66,22 @@ def warn_once(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+def encode(job: dict) -> bytes:
+    return json.dumps(job).encode()
+
+
+def _pipe_capacity(fd: int) -> int:
+    """Bytes a write into this pipe can hold without a reader (0 where that is unknown): jobs sent
+    ahead must fit, or a worker writing a large result and the parent writing a job would wait on
+    each other."""
+    try:
+        import fcntl
+
+        return fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ)
+    except (ImportError, AttributeError, OSError):
+        return 0
+
+
 class SandboxError(RankkitError, RuntimeError):
     """The sandbox itself failed (not the program): bad interpreter, broken worker."""
 
@@ -76,9 +93,10 @@ def program_seed(program: str) -> int:
 
 
 class Zygote:
-    """One warm worker process; runs one job at a time."""
+    """One warm worker process; runs one job at a time, and may be sent the next one while it
+    runs (``send`` / ``receive``) so that it never waits for the parent between jobs."""
 
-    def __init__(self, env: Environment, isolation: str, nproc: int, user_namespace: bool = False):
+    def __init__(self, env: Environment, isolation: str, limits: Limits, user_namespace: bool = False):
         self.env = env
         self.user_namespace = user_namespace
         if shutil.which(env.python) is None and not os.path.exists(env.python):
@@ -86,22 +104,24 @@ class Zygote:
         self.stderr = tempfile.TemporaryFile()
         clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "PYTHONHASHSEED": "0"}
         try:
-            self.proc = subprocess.Popen(env.command(isolation, nproc, user_namespace), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.proc = subprocess.Popen(env.command(isolation, limits, user_namespace), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=self.stderr, env=clean_env, cwd=tempfile.gettempdir(),
                                          start_new_session=True)
         except OSError as e:
             raise SandboxError(f"cannot start {env.python}: {e}") from None
-        self.info = self._receive()
+        self.info = self.receive()
         if self.info is None or not self.info.get("ready"):
             detail = (self.info or {}).get("error") or self._stderr_tail()
             self.close()
             raise SandboxError(f"{env.python} failed to start the sandbox ({isolation}): {detail}")
+        self.ahead_bytes = _pipe_capacity(self.proc.stdin.fileno()) // 2
 
     def _stderr_tail(self) -> str:
         self.stderr.seek(0)
         return self.stderr.read()[-2000:].decode("utf-8", "replace").strip() or "no message"
 
-    def _receive(self):
+    def receive(self) -> dict | None:
+        """The next result, or None if the worker died."""
         header = self.proc.stdout.read(4)
         if len(header) < 4:
             return None
@@ -109,15 +129,18 @@ class Zygote:
         data = self.proc.stdout.read(size)
         return json.loads(data) if len(data) == size else None
 
-    def run(self, job: dict) -> dict | None:
-        """The job's result, or None if the worker died (then it must be replaced)."""
-        data = json.dumps(job).encode()
+    def send(self, data: bytes) -> bool:
+        """Queue one encoded job (``encode``); False if the worker is gone."""
         try:
             self.proc.stdin.write(struct.pack(">I", len(data)) + data)
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            return None
-        return self._receive()
+            return False
+        return True
+
+    def run(self, job: dict) -> dict | None:
+        """The job's result, or None if the worker died (then it must be replaced)."""
+        return self.receive() if self.send(encode(job)) else None
 
     def close(self) -> None:
         try:
@@ -151,7 +174,7 @@ class SandboxPool:
         self._idle.put(first)
 
     def _spawn(self) -> Zygote:
-        z = Zygote(self.env, self.isolation, self.limits.nproc, self.user_namespace)
+        z = Zygote(self.env, self.isolation, self.limits, self.user_namespace)
         with self._lock:
             self._all.append(z)
         return z
@@ -164,7 +187,7 @@ class SandboxPool:
         if wanted in ("auto", "namespaces"):
             failure = None
             try:
-                z = Zygote(self.env, "namespaces", self.limits.nproc, self.user_namespace)
+                z = Zygote(self.env, "namespaces", self.limits, self.user_namespace)
             except SandboxError as e:
                 failure = str(e)
             else:
@@ -178,7 +201,7 @@ class SandboxPool:
                 raise SandboxError(f"namespaces isolation is not available here: {failure}")
             self.fallback_reason = failure
         self.user_namespace = False
-        z = Zygote(self.env, "basic", self.limits.nproc)
+        z = Zygote(self.env, "basic", self.limits)
         self._all.append(z)
         return "basic", z
 
@@ -189,36 +212,79 @@ class SandboxPool:
             job["timeout"] = timeout
         return job
 
-    def _run_one(self, job_id: int, program: str, timeout: float | None = None) -> dict:
+    def _replace(self, zygote: Zygote) -> Zygote:
+        zygote.close()
+        with self._lock:
+            if zygote in self._all:
+                self._all.remove(zygote)
+        return self._spawn()
+
+    def _drive(self, todo: deque, take: threading.Lock, programs: Sequence[str], limit, done: queue.SimpleQueue) -> None:
+        """One worker's share of a run: take programs from ``todo`` until none is left, keeping the
+        next one queued in the zygote while it runs the current one; results go to ``done``."""
         try:
             zygote = self._idle.get_nowait()
         except queue.Empty:
             zygote = self._spawn()
-        result = zygote.run(self._job(job_id, program, timeout=timeout))
-        if result is None:
-            zygote.close()
-            with self._lock:
-                self._all.remove(zygote)
-            self._idle.put(self._spawn())
-            return {"id": job_id, "kind": "violation", "detail": "the program killed its sandbox worker",
-                    "stdout": "", "stderr": "", "seconds": 0.0, "worker_died": True}
-        self._idle.put(zygote)
-        return result
+        sent: deque[tuple[int, int]] = deque()  # (index, bytes) sent and not answered, in order
+        try:
+            while True:
+                while len(sent) < 2:
+                    with take:
+                        if not todo:
+                            break
+                        i = todo[0]
+                        data = encode(self._job(i, programs[i], timeout=limit(i)))
+                        if sent and sent[0][1] + len(data) > zygote.ahead_bytes:
+                            break  # too big to queue behind the running job: wait for its result
+                        todo.popleft()
+                    sent.append((i, len(data)))
+                    if not zygote.send(data):
+                        break
+                if not sent:
+                    break
+                i, _ = sent.popleft()
+                result = zygote.receive()
+                if result is None or result.pop("retire", False):
+                    with take:  # what was queued behind it never ran: back to the front
+                        todo.extendleft(j for j, _ in reversed(sent))
+                    sent.clear()
+                    zygote = self._replace(zygote)
+                if result is None:
+                    result = {"id": i, "kind": "violation", "detail": "the program killed its sandbox worker",
+                              "stdout": "", "stderr": "", "seconds": 0.0, "worker_died": True}
+                done.put((i, result))
+        except BaseException as e:
+            done.put((None, e))
+        finally:
+            self._idle.put(zygote)
 
     def run(self, programs: Sequence[str], on_result: Callable[[int, dict], None] | None = None,
             parallel: int | None = None, timeouts: Sequence[float] | None = None) -> list[dict]:
         """Run every program, ``parallel`` at a time (default: all workers); ``on_result(i,
-        result)`` is called as each finishes. ``timeouts``: a wall-clock limit per program
-        instead of the pool's."""
+        result)`` is called as each finishes, in this thread. ``timeouts``: a wall-clock limit
+        per program instead of the pool's."""
         results: list[dict | None] = [None] * len(programs)
         limit = (lambda i: None) if timeouts is None else (lambda i: float(timeouts[i]))
-        with ThreadPoolExecutor(max(1, min(parallel or self.workers, self.workers))) as pool:
-            futures = {pool.submit(self._run_one, i, p, limit(i)): i for i, p in enumerate(programs)}
-            for future in as_completed(futures):
-                i = futures[future]
-                results[i] = future.result()
+        todo, take, done = deque(range(len(programs))), threading.Lock(), queue.SimpleQueue()
+        n_threads = min(len(programs), max(1, min(parallel or self.workers, self.workers)))
+        threads = [threading.Thread(target=self._drive, args=(todo, take, programs, limit, done), daemon=True)
+                   for _ in range(n_threads)]
+        for t in threads:
+            t.start()
+        try:
+            for _ in range(len(programs)):
+                i, result = done.get()
+                if i is None:
+                    raise result
+                results[i] = result
                 if on_result is not None:
-                    on_result(i, results[i])
+                    on_result(i, result)
+        finally:
+            with take:
+                todo.clear()  # on an error here, the workers stop after the job they are running
+            for t in threads:
+                t.join()
         return results  # type: ignore[return-value]
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ import os
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -55,6 +55,7 @@ def execute_programs(
     dedup: bool = True,
     show_progress: bool = True,
     timeouts: Sequence[float] | None = None,
+    load_dependent: Callable[[dict], bool] | None = None,
 ) -> ExecutionReport:
     """Run every program in the sandbox; each result has kind, detail, seconds, stdout, stderr.
 
@@ -63,7 +64,8 @@ def execute_programs(
     worker can come from machine load: such a program runs once more, after the others, on
     half the workers; only the second verdict counts and is cached. Sandbox errors never are.
     timeouts: a wall-clock limit per program (e.g. ``reference_timeouts``) instead of
-    ``limits.timeout``; it is part of each verdict's cache key.
+    ``limits.timeout``; it is part of each verdict's cache key. load_dependent: which other
+    results machine load can cause (e.g. a probe's own per-case time limit), run again likewise.
     """
     from rankkit.progress import progress
 
@@ -109,7 +111,8 @@ def execute_programs(
 
             def first(j: int, result: dict) -> None:
                 i = todo[j]
-                if result["kind"] == "timeout" or result.get("worker_died"):
+                if result["kind"] == "timeout" or result.get("worker_died") or (
+                        load_dependent is not None and load_dependent(result)):
                     again.append(i)
                 else:
                     keep(i, result, 1)

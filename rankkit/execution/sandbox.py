@@ -11,9 +11,11 @@ Isolation of each program (strongest available):
 - on Linux as root, or as any user where unprivileged user namespaces are allowed
   ("namespaces"): the zygote is PID 1 of new PID, mount, network, IPC and UTS namespaces, so a
   program sees no network and no process outside the jail, and every process it leaves is
-  killed after it; the whole file system is read-only except a fresh size-limited tmpfs working
-  directory per program; a pids cgroup (root) or RLIMIT_NPROC (other users) bounds fork bombs;
-  every capability is dropped (no_new_privs, empty bounding set) before the program runs;
+  killed after it; the whole file system is read-only except the zygote's size-limited tmpfs
+  working directory, emptied and checked after every program (a zygote whose directory cannot be
+  emptied retires, and its successor mounts a new one); a pids cgroup (root) or RLIMIT_NPROC
+  (other users) bounds fork bombs; the zygote drops every capability (no_new_privs, empty
+  bounding set) once its directory is mounted, so no program starts with one;
 - otherwise ("basic"): RLIMIT_NPROC bounds processes (not for root), and sockets and signals
   to other processes are refused at the Python level only.
 
@@ -47,7 +49,7 @@ CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWUSER = 0x20000000, 0x40000000, 0x10000000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV = 0x4000, 0x40000, 0x2, 0x4
 AT_RECURSIVE, MOUNT_ATTR_RDONLY, SYS_MOUNT_SETATTR = 0x8000, 0x1, 442
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 38, 24, 47, 4
-PR_SET_DUMPABLE, MNT_DETACH = 4, 2
+PR_SET_DUMPABLE = 4
 VIOLATION_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM, errno.ENETUNREACH, errno.ENOSPC,
                     errno.EDQUOT, errno.EFBIG, errno.EAGAIN, errno.ENETDOWN, errno.EHOSTUNREACH}
 
@@ -93,12 +95,13 @@ def namespaces_available():
 PROCESS_LIMIT = None  # what bounds a job's processes, reported to the parent
 
 
-def enter_jail(nproc, user_namespace=False):
+def enter_jail(nproc, disk_mb, user_namespace=False):
     """Turn this zygote into PID 1 of fresh PID, mount, network, IPC and UTS namespaces.
 
     Every job forked afterwards sees no network, no process outside the jail, and a read-only
-    file system except its tmpfs working directory; ``kill(-1)`` from PID 1 then removes
-    whatever a job leaves behind. Returns the working directory's mount point.
+    file system except the tmpfs working directory (``disk_mb``); ``kill(-1)`` from PID 1 then
+    removes whatever a job leaves behind. Returns the working directory's mount point; the
+    zygote holds no capability afterwards.
     ``user_namespace``: for users other than root, where the kernel allows unprivileged user
     namespaces (the jail's "root" is then the user).
     """
@@ -132,9 +135,10 @@ def enter_jail(nproc, user_namespace=False):
     res = c.syscall(SYS_MOUNT_SETATTR, -100, b"/", AT_RECURSIVE, ctypes.byref(attr), ctypes.sizeof(attr))
     _check(0 if res == 0 else -1, "make the file system read-only")
     c.sethostname(b"sandbox", 7)
-    c.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # jobs (same uid, no capabilities) cannot ptrace the zygote
+    c.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # jobs (same uid) cannot ptrace the zygote
+    _mount_workdir(workdir, disk_mb)
     _limit_future_capabilities()
-    _prepare_capability_drop()
+    _drop_capabilities()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     return workdir
 
@@ -142,10 +146,31 @@ def enter_jail(nproc, user_namespace=False):
 def _mount_workdir(workdir, disk_mb):
     opts = ("size=%dm,mode=0777" % disk_mb).encode()
     _check(libc().mount(b"tmpfs", workdir.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount the working tmpfs")
+    os.chmod(workdir, 0o777)
 
 
-def _unmount_workdir(workdir):
-    libc().umount2(workdir.encode(), MNT_DETACH)
+def _workdir_is_clean(workdir):
+    """Nothing a job could leave: no entry, the mode it was mounted with, no extended attribute."""
+    with os.scandir(workdir) as entries:
+        if next(entries, None) is not None:
+            return False
+    st = os.lstat(workdir)
+    return st.st_mode & 0o7777 == 0o777 and not os.listxattr(workdir)
+
+
+def _reset_workdir(workdir):
+    """After a job (every process of it gone): empty the working directory for the next one.
+    False when it cannot be made as fresh as a new mount; the zygote then retires."""
+    try:
+        if _workdir_is_clean(workdir):
+            return True
+        os.chmod(workdir, 0o777)
+        for name in os.listxattr(workdir):
+            os.removexattr(workdir, name)
+        _remove_tree(workdir, keep_top=True)
+        return _workdir_is_clean(workdir)
+    except (OSError, RecursionError, ValueError):
+        return False
 
 
 def _reap_everything():
@@ -162,8 +187,7 @@ def _reap_everything():
 
 
 def _limit_future_capabilities():
-    """Once, in the jail: nothing exec'd from here on can gain a capability (the zygote keeps
-    its own, which it needs to mount each job's tmpfs)."""
+    """Once, in the jail: nothing exec'd from here on can gain a capability."""
     c = libc()
     _check(c.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     c.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
@@ -172,34 +196,40 @@ def _limit_future_capabilities():
             break
 
 
-_capset_args = None
-
-
-def _prepare_capability_drop():
-    """Once, in the zygote: build the capset arguments, so that each job only makes the call
-    (building ctypes objects in every forked child costs about half a millisecond)."""
-    global _capset_args
-    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
-    _capset_args = (libc().capset, header, data, ctypes.byref(header), ctypes.byref(data))
-
-
 def _drop_capabilities():
-    """In each job: clear the effective, permitted and inheritable sets."""
-    capset, _, _, header, data = _capset_args
-    _check(capset(header, data), "drop capabilities")
+    """Clear this process's effective, permitted and inheritable capability sets."""
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()
+    _check(libc().capset(ctypes.byref(header), ctypes.byref(data)), "drop capabilities")
+
+
+PRESET_LIMITS = {}  # the limits the zygote set on itself, which every job inherits
+
+
+def _job_limits(job):
+    """(resource, value) for every rlimit of a job."""
+    # RLIMIT_NPROC: ignored for real root (the jail's pids cgroup bounds it); in a user namespace
+    # it counts the jail's processes only, otherwise all of this user's: hence the allowance.
+    nproc = job["nproc"] + (_processes_of_this_user() if job["isolation"] == "basic" else 0)
+    return ((resource.RLIMIT_AS, job["memory_mb"] * 2 ** 20), (resource.RLIMIT_CPU, int(job["timeout"]) + 2),
+            (resource.RLIMIT_FSIZE, job["file_mb"] * 2 ** 20), (resource.RLIMIT_NOFILE, 256),
+            (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, nproc))
+
+
+def _preset_limits(limits, isolation):
+    """Once, in the zygote: the limits that do not change from job to job and do not bind the
+    zygote itself (so not memory or CPU time), so that each job sets only the others."""
+    job = dict(limits, isolation=isolation, timeout=0)
+    for res, value in _job_limits(job):
+        if res in (resource.RLIMIT_FSIZE, resource.RLIMIT_NOFILE, resource.RLIMIT_CORE) or (
+                res == resource.RLIMIT_NPROC and isolation != "basic"):
+            resource.setrlimit(res, (value, value))
+            PRESET_LIMITS[res] = value
 
 
 def _set_limits(job):
-    mem = job["memory_mb"] * 2 ** 20
-    cpu = int(job["timeout"]) + 2
-    for res, value in ((resource.RLIMIT_AS, mem), (resource.RLIMIT_CPU, cpu),
-                       (resource.RLIMIT_FSIZE, job["file_mb"] * 2 ** 20),
-                       (resource.RLIMIT_NOFILE, 256), (resource.RLIMIT_CORE, 0)):
-        resource.setrlimit(res, (value, value))
-    # Ignored for real root (the jail's pids cgroup bounds it); in a user namespace it counts the
-    # jail's processes only, otherwise all of this user's, hence the allowance in basic mode.
-    nproc = job["nproc"] + (_processes_of_this_user() if job["isolation"] == "basic" else 0)
-    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    for res, value in _job_limits(job):
+        if PRESET_LIMITS.get(res) != value:
+            resource.setrlimit(res, (value, value))
 
 
 def _processes_of_this_user():
@@ -295,18 +325,14 @@ def _run_program(job, verdict_fd, nonce, flushes):
 
 
 def _job_process(job, workdir, verdict_fd, out_fd, err_fd, nonce):
-    """The forked child: isolate, then run the program."""
+    """The forked child: isolate, then run the program (stdin is the zygote's /dev/null)."""
     os.setsid()
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
     os.dup2(out_fd, 1)
     os.dup2(err_fd, 2)
     os.dup2(verdict_fd, 3)
     verdict_fd = 3
     os.closerange(4, 1 << 16)  # every other inherited descriptor, the zygote's protocol pipes too
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    if job["isolation"] == "namespaces":
-        _drop_capabilities()
     os.chdir(workdir)  # the zygote set the environment and tempfile.tempdir; sys.std* write to fds 0-2
     if job["isolation"] == "basic":
         _python_guards()
@@ -351,13 +377,12 @@ def _signal_name(sig):
 def run_job(job, base_dir, jail_workdir=None):
     """Run one program in a fresh child; return the result dict.
 
-    ``jail_workdir``: in a jail (namespaces), the mount point that gets a fresh tmpfs per job.
+    ``jail_workdir``: in a jail (namespaces), the zygote's tmpfs, emptied after each job; the
+    result then says ``retire`` if it could not be.
     """
     nonce = os.urandom(16).hex()
     workdir = jail_workdir or os.path.join(base_dir, "work")
-    if jail_workdir:
-        _mount_workdir(workdir, job["disk_mb"])
-    else:
+    if not jail_workdir:
         _fresh_directory(workdir)
     vr, vw = os.pipe()
     outr, outw = os.pipe()
@@ -414,13 +439,14 @@ def run_job(job, base_dir, jail_workdir=None):
     for fd in (vr, outr, errr) + ((pidfd,) if pidfd is not None else ()):
         os.close(fd)
     elapsed = time.monotonic() - start
-    if jail_workdir:
-        _unmount_workdir(workdir)
-    else:
-        _remove_tree(workdir)
     result = {"id": job["id"], "seconds": round(elapsed, 4),
               "stdout": out.decode("utf-8", "replace"), "stderr": err.decode("utf-8", "replace")}
     result.update(_verdict(timed_out, status, bytes(verdict), nonce, job))
+    if jail_workdir:
+        if not _reset_workdir(workdir):
+            result["retire"] = True
+    else:
+        _remove_tree(workdir)
     return result
 
 
@@ -461,32 +487,27 @@ def _fresh_directory(path):
         os.mkdir(path, 0o700)
 
 
-def _remove_tree(path):
-    """Best-effort removal of a job's directory, including subdirectories it made unwritable."""
+def _remove_tree(path, keep_top=False):
+    """Best-effort removal of a job's directory (or, ``keep_top``, of what it holds), including
+    subdirectories it made unwritable; symbolic links are removed, never followed."""
     try:
-        os.chmod(path, 0o700)
-    except OSError:
-        pass
-    for root, dirs, _ in os.walk(path):
-        for name in dirs:
-            try:
-                os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
-            except OSError:
-                pass
-    for root, dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            try:
-                os.unlink(os.path.join(root, name))
-            except OSError:
-                pass
-        for name in dirs:
-            try:
-                os.rmdir(os.path.join(root, name))
-            except OSError:
-                pass
-    try:
-        os.rmdir(path)
-    except OSError:
+        os.chmod(path, 0o777 if keep_top else 0o700)
+        for root, dirs, _ in os.walk(path):
+            for name in dirs:
+                try:
+                    os.chmod(os.path.join(root, name), 0o700, follow_symlinks=False)
+                except (OSError, NotImplementedError):
+                    pass
+        for root, dirs, files in os.walk(path, topdown=False):
+            for name in files + dirs:
+                target = os.path.join(root, name)
+                try:
+                    os.rmdir(target) if not os.path.islink(target) and os.path.isdir(target) else os.unlink(target)
+                except OSError:
+                    pass
+        if not keep_top:
+            os.rmdir(path)
+    except (OSError, RecursionError):
         pass
 
 
@@ -584,22 +605,32 @@ def _prepare_jobs(workdir):
 
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the zygote's pages in children
+    try:  # hand freed heap back: every mapped page makes each fork and exit slower
+        libc().malloc_trim(0)
+    except (AttributeError, OSError):
+        pass
+
+
+DEFAULT_LIMITS = {"memory_mb": 2048, "file_mb": 16, "disk_mb": 64, "nproc": 64}
 
 
 def main():
-    """Serve jobs from stdin until it closes. argv[1]: JSON config {isolation, nproc}."""
+    """Serve jobs from stdin until it closes (or until its working directory cannot be emptied).
+    argv[1]: JSON config {isolation, limits: {memory_mb, file_mb, disk_mb, nproc}, user_namespace}."""
     global PROCESS_LIMIT
-    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {"isolation": "basic", "nproc": 64}
+    config = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {"isolation": "basic"}
     config.setdefault("user_namespace", False)
+    limits = dict(DEFAULT_LIMITS, **config.get("limits", {}))
     for name in PRELOAD:
         try:
             __import__(name)
         except ImportError:
             pass
     in_fd, out_fd = os.dup(0), os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
+    for fd, mode in ((0, os.O_RDONLY), (1, os.O_WRONLY)):  # what every job's stdin (and stdout until set) is
+        devnull = os.open(os.devnull, mode)
+        os.dup2(devnull, fd)
+        os.close(devnull)
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     info = {"ready": True, "python": sys.version.split()[0], "executable": sys.executable,
             "site_packages": "site" in sys.modules, "namespaces_possible": namespaces_available(),
@@ -607,12 +638,13 @@ def main():
     base_dir = jail_workdir = None
     try:
         if config["isolation"] == "namespaces":
-            jail_workdir = enter_jail(config["nproc"], config["user_namespace"])
+            jail_workdir = enter_jail(limits["nproc"], limits["disk_mb"], config["user_namespace"])
         else:
             base_dir = tempfile.mkdtemp(prefix="rankkit-sandbox-")
             PROCESS_LIMIT = ("none (root ignores RLIMIT_NPROC)" if os.geteuid() == 0 else "RLIMIT_NPROC")
         info["process_limit"] = PROCESS_LIMIT
         _prepare_jobs(jail_workdir or os.path.join(base_dir, "work"))
+        _preset_limits(limits, config["isolation"])
     except Exception:
         info = {"ready": False, "error": traceback.format_exc()[-2000:]}
     _send(out_fd, info)
@@ -630,6 +662,8 @@ def main():
                 result = {"id": job.get("id"), "kind": "error", "detail": traceback.format_exc()[-2000:],
                           "stdout": "", "stderr": "", "seconds": 0.0}
             _send(out_fd, result)
+            if result.get("retire"):
+                break
     finally:
         if base_dir:
             _remove_tree(base_dir)

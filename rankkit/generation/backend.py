@@ -1,9 +1,11 @@
 """Sampling N generations of one prompt with a causal LM, fast on the workloads of the study.
 
-The prompt is encoded and run once per problem (per batch it appears in); its KV cache rows
-serve every sample of it. Batches are sized by tokens and may hold several problems' samples
-(prompts left-padded, with an attention mask and per-row positions); a sample that ends (EOS,
-a stop sequence, or the token limit) leaves the batch at once, so no compute goes to it. Each
+The prompt is encoded and run once per problem; its keys and values serve every sample of it.
+Samples run in a batch of slots sized by tokens (continuous batching): a sample that ends (EOS,
+a stop sequence, or the token limit) leaves at once and the next queued sample, of the same
+problem or the next, takes its slot, so the batch stays full until the queue runs dry. Each
+slot's cache holds its own sequence from position 0, written in place into room preallocated for
+the whole generation; a step attends with a per-slot mask and per-slot positions. Each
 sample's random draws come from its own stream, seeded from (problem seed, sample index), so a
 sample does not depend on which others share its batch or when they stop. Per sample the
 backend records whether it finished, how many tokens were generated, and the summed
@@ -85,18 +87,21 @@ def sample_seed(problem: int, index: int) -> int:
     return (int(problem) * 7_919 + int(index) * 104_729 + 1) % (2**63 - 1)
 
 
+SCHEDULES = ("continuous", "static")
+
+
 class TransformersBackend:
     """Sampling with a transformers causal LM (any model ``load_model`` loads), on CPU or GPU."""
 
-    def __init__(self, model, tokenizer, max_batch_tokens: int = 16384, cache: str = "preallocated"):
-        """``cache``: "preallocated" (each row's keys and values written in place into room for the
-        whole generation) or "dynamic" (transformers' DynamicCache, which concatenates at every
-        step; kept to compare against)."""
+    def __init__(self, model, tokenizer, max_batch_tokens: int = 16384, schedule: str = "continuous"):
+        """``max_batch_tokens``: slots x (longest prompt + max_new_tokens). ``schedule``:
+        "continuous" (a freed slot takes the next queued sample) or "static" (fixed batches that
+        run until their last sample ends; kept to compare against)."""
         import torch
 
-        if cache not in ("preallocated", "dynamic"):
-            raise InputError(f"cache must be preallocated or dynamic, got {cache!r}", param="cache")
-        self.cache = cache
+        if schedule not in SCHEDULES:
+            raise InputError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}", param="schedule")
+        self.schedule = schedule
 
         self.model, self.tokenizer, self.torch = model, tokenizer, torch
         self.device = next(model.parameters()).device
@@ -125,8 +130,8 @@ class TransformersBackend:
 
     def generate_many(self, prompts: Sequence[str], n: int, settings: Sequence[SamplingSettings],
                       seeds: Sequence[int]) -> list[list[GeneratedSample]]:
-        """``n`` samples of each prompt; prompts share batches (left-padded), each prompt runs once
-        per batch it appears in, and sample i of prompt j draws from sample_seed(seeds[j], i)."""
+        """``n`` samples of each prompt; prompts share the batch, each prompt runs once (once per
+        batch it appears in, "static"), and sample i of prompt j draws from sample_seed(seeds[j], i)."""
         torch = self.torch
         if n < 1:
             raise InputError(f"the number of samples must be >= 1, got {n}", param="n")
@@ -148,12 +153,117 @@ class TransformersBackend:
         widest = max(len(ids) for ids in encoded) + limit
         per_batch = max(1, self.max_batch_tokens // widest)
         out: list[list[GeneratedSample | None]] = [[None] * n for _ in prompts]
-        for start in range(0, len(rows), per_batch):
-            batch = rows[start:start + per_batch]
-            for (j, i), sample in zip(batch, self._batch(batch, encoded, texts, settings, generators)):
+        if self.schedule == "continuous":
+            runs = [(rows, self._continuous(rows, per_batch, widest, encoded, texts, settings, generators))]
+        else:
+            runs = [(rows[start:start + per_batch], self._batch(rows[start:start + per_batch], encoded, texts, settings,
+                                                                generators))
+                    for start in range(0, len(rows), per_batch)]
+        for batch, samples in runs:
+            for (j, i), sample in zip(batch, samples):
                 out[j][i] = sample
         self.stats["samples"] += len(rows)
         return out  # type: ignore[return-value]
+
+    def _continuous(self, rows, slots, capacity, encoded, texts, settings, generators):
+        """Every sample of ``rows`` through ``slots`` slots, a freed slot taking the next queued
+        sample; results in the order of ``rows``."""
+        torch = self.torch
+        from transformers.cache_utils import Cache
+
+        limit = settings[0].max_new_tokens
+        queue = list(reversed(rows))  # pop() takes the next
+        unadmitted: dict[int, int] = {}
+        for j, _ in rows:
+            unadmitted[j] = unadmitted.get(j, 0) + 1
+        prompts: dict[int, tuple] = {}  # problem -> (per-layer keys and values, last logits)
+        cache = None
+        active: list[tuple[int, int]] = []  # slot -> sample
+        lengths: list[int] = []  # slot -> positions filled
+        states: dict[tuple[int, int], _Sample] = {}
+        logits = None
+        while queue or active:
+            admitted = []
+            while queue and len(active) < slots:
+                j, i = queue.pop()
+                if j not in prompts:
+                    prompts[j] = self._prompt_state(encoded[j])
+                layers, first = prompts[j]
+                if cache is None:
+                    cache = Cache(layers=[_slot_layer()(k, v, slots, capacity) for k, v in layers])
+                for layer, (k, v) in zip(cache.layers, layers):
+                    layer.put(len(active), k, v)
+                unadmitted[j] -= 1
+                if not unadmitted[j]:
+                    del prompts[j]
+                active.append((j, i))
+                lengths.append(len(encoded[j]))
+                states[(j, i)] = _Sample()
+                admitted.append(first)
+            if admitted:
+                logits = torch.cat(([logits] if logits is not None else []) + admitted)
+            chosen, chosen_lp = self._pick(logits, settings[0], [generators[key] for key in active])
+            keep = []
+            for row, (j, i) in enumerate(active):
+                done = self._advance(states[(j, i)], int(chosen[row]), float(chosen_lp[row]), encoded[j], texts[j],
+                                     settings[j], limit)
+                if done is not None:
+                    states[(j, i)] = done
+                else:
+                    keep.append(row)
+            if len(keep) < len(active):
+                for layer in cache.layers:
+                    layer.keep(keep, lengths)
+                active, lengths = [active[r] for r in keep], [lengths[r] for r in keep]
+                logits = logits[keep] if keep else None
+            if not active:
+                continue
+            at = torch.tensor(lengths, device=self.device)
+            for layer in cache.layers:
+                layer.prepare(at)
+            span = max(lengths) + 1
+            mask = (torch.arange(span, device=self.device)[None, :] <= at[:, None]).long()
+            step_ids = torch.tensor([[states[key].tokens[-1]] for key in active], device=self.device)
+            with torch.no_grad():
+                out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=at[:, None], use_cache=True,
+                                 **{self.cache_kw: cache})
+            logits = out.logits[:, -1, :].float()
+            lengths = [n + 1 for n in lengths]
+            self.stats["forward_tokens"] += len(active)
+        return [states[key] for key in rows]
+
+    def _prompt_state(self, ids: list[int]):
+        """One prompt's forward: its per-layer (keys, values), 1 x heads x length x dim, and the
+        logits after its last token."""
+        torch = self.torch
+        with torch.no_grad():
+            out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True, logits_to_keep=1)
+        self.stats["forward_tokens"] += len(ids)
+        self.stats["prompt_tokens"] += len(ids)
+        cache = getattr(out, "cache", None) or out.past_key_values
+        return [(layer.keys, layer.values) for layer in cache.layers], out.logits[:, -1, :].float()
+
+    def _advance(self, state: "_Sample", token: int, logprob: float, ids, prompt_text, settings: SamplingSettings,
+                 limit: int) -> GeneratedSample | None:
+        """Take one sampled token; the finished sample when it ends here (EOS, a stop sequence,
+        the token limit), else None."""
+        self.stats["generated_tokens"] += 1
+        if token in self.eos_ids and not settings.ignore_eos:
+            return self._finish(ids, prompt_text, state.tokens, state.logprobs, len(state.tokens) + 1, None, "eos")
+        state.tokens.append(token)
+        state.logprobs.append(logprob)
+        stops = settings.stop_sequences
+        if stops:
+            text = self._text(ids, prompt_text, state.tokens)
+            start = max(0, state.checked - max(len(st) for st in stops) + 1)
+            hits = [(at, st) for st in stops if (at := text.find(st, start)) >= 0]
+            state.checked = len(text)
+            if hits:
+                cut, stop = min(hits)
+                return self._finish(ids, prompt_text, state.tokens, state.logprobs, len(state.tokens), cut, stop, text)
+        if len(state.tokens) == limit:
+            return self._finish(ids, prompt_text, state.tokens, state.logprobs, len(state.tokens), None, None)
+        return None
 
     def _prefill(self, prompt_ids: list[list[int]]):
         """One left-padded forward over the batch's distinct prompts: (cache, last logits, mask)."""
@@ -176,6 +286,7 @@ class TransformersBackend:
         return cache, out.logits[:, -1, :].float(), mask
 
     def _batch(self, batch, encoded, texts, settings, generators):
+        """One static batch: every sample of ``batch`` from the start, prompts left-padded."""
         torch = self.torch
         from transformers.cache_utils import Cache
 
@@ -184,44 +295,26 @@ class TransformersBackend:
         row_of = torch.tensor([problems.index(j) for j, _ in batch], device=self.device)
         # each row's cache in a buffer with room for the whole generation: steps write in place
         capacity = prompt_mask.shape[1] + settings[0].max_new_tokens
-        layer_of = _growing_layer() if self.cache == "preallocated" else _dynamic_layer()
-        cache = Cache(layers=[layer_of(layer.keys.index_select(0, row_of), layer.values.index_select(0, row_of), capacity)
-                              for layer in cache.layers])
+        cache = Cache(layers=[_growing_layer()(layer.keys.index_select(0, row_of), layer.values.index_select(0, row_of),
+                                               capacity) for layer in cache.layers])
         logits, mask = first_logits.index_select(0, row_of), prompt_mask.index_select(0, row_of)
         positions = mask.sum(dim=1, keepdim=True)  # the next token's position, per row
-        owner = [j for j, _ in batch]
         limit = settings[0].max_new_tokens
         alive = list(range(len(batch)))  # batch row -> sample (index into batch)
-        tokens: list[list[int]] = [[] for _ in batch]
-        logprobs: list[list[float]] = [[] for _ in batch]
-        results: list[GeneratedSample | None] = [None] * len(batch)
-        checked = [0] * len(batch)  # characters of each sample's text already searched for stops
-        for step in range(limit):
+        states: list = [_Sample() for _ in batch]
+        while alive:
             chosen, chosen_lp = self._pick(logits, settings[0], [generators[batch[s]] for s in alive])
             keep_rows = []
             for row, sample in enumerate(alive):
-                j, token = owner[sample], int(chosen[row])
-                self.stats["generated_tokens"] += 1
-                if token in self.eos_ids and not settings[j].ignore_eos:
-                    results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
-                                                   len(tokens[sample]) + 1, None, "eos")
-                    continue
-                tokens[sample].append(token)
-                logprobs[sample].append(float(chosen_lp[row]))
-                stops = settings[j].stop_sequences
-                if stops:
-                    text = self._text(encoded[j], texts[j], tokens[sample])
-                    start = max(0, checked[sample] - max(len(st) for st in stops) + 1)
-                    hits = [(at, st) for st in stops if (at := text.find(st, start)) >= 0]
-                    checked[sample] = len(text)
-                    if hits:
-                        cut, stop = min(hits)
-                        results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
-                                                       len(tokens[sample]), cut, stop, text)
-                        continue
-                keep_rows.append(row)
+                j = batch[sample][0]
+                done = self._advance(states[sample], int(chosen[row]), float(chosen_lp[row]), encoded[j], texts[j],
+                                     settings[j], limit)
+                if done is not None:
+                    states[sample] = done
+                else:
+                    keep_rows.append(row)
             alive = [alive[r] for r in keep_rows]
-            if not alive or step == limit - 1:
+            if not alive:
                 break
             if len(keep_rows) < len(chosen):
                 index = torch.tensor(keep_rows, device=self.device)
@@ -229,18 +322,14 @@ class TransformersBackend:
                     layer.keep_rows(index)
                 mask, positions = mask.index_select(0, index), positions.index_select(0, index)
             mask = torch.cat([mask, torch.ones((len(alive), 1), dtype=mask.dtype, device=self.device)], dim=1)
-            step_ids = torch.tensor([[tokens[s][-1]] for s in alive], device=self.device)
+            step_ids = torch.tensor([[states[s].tokens[-1]] for s in alive], device=self.device)
             with torch.no_grad():
                 out = self.model(input_ids=step_ids, attention_mask=mask, position_ids=positions, use_cache=True,
                                  **{self.cache_kw: cache})
             logits = out.logits[:, -1, :].float()
             positions = positions + 1
             self.stats["forward_tokens"] += len(alive)
-        for sample in alive:  # the token limit: unfinished
-            j = owner[sample]
-            results[sample] = self._finish(encoded[j], texts[j], tokens[sample], logprobs[sample],
-                                           len(tokens[sample]), None, None)
-        return results
+        return states
 
     def _pick(self, logits, settings: SamplingSettings, generators):
         """(tokens, their log-prob at temperature 1 without top-p) for each row; row r's uniform
@@ -325,17 +414,63 @@ def _growing_layer():
     return GrowingLayer
 
 
+@dataclass
+class _Sample:
+    """A sample while it is generated: its tokens, their log-probs, characters searched for stops."""
+
+    tokens: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    checked: int = 0
+
+
 @functools.cache
-def _dynamic_layer():
-    """transformers' own concatenating layer, with the same constructor and ``keep_rows``."""
+def _slot_layer():
+    """The cache layer class for continuous batching (made on first use: transformers loads lazily)."""
+    import torch
     from transformers.cache_utils import DynamicLayer
 
-    class Concatenating(DynamicLayer):
-        def __init__(self, keys, values, capacity: int):
+    class SlotLayer(DynamicLayer):
+        """Keys and values of ``slots`` sequences, each from position 0 of its own slot in buffers
+        preallocated for the longest prompt plus the whole generation. ``prepare`` says where each
+        active slot writes the coming step (its length); ``update`` writes there in place and
+        hands attention the filled span of every active slot, which the step's mask cuts per slot.
+        A sample that ends frees its slot by ``keep``; ``put`` fills a slot with a prompt."""
+
+        def __init__(self, keys, values, slots: int, capacity: int):
             super().__init__()
-            self.keys, self.values, self.device, self.is_initialized = keys, values, keys.device, True
+            self.kbuf = keys.new_zeros((slots, keys.shape[1], capacity, keys.shape[-1]))
+            self.vbuf = values.new_zeros((slots, values.shape[1], capacity, values.shape[-1]))
+            self.device, self.is_initialized = keys.device, True
+            self.at, self.span = None, 0
+            self.keys, self.values = self.kbuf[:0, :, :0], self.vbuf[:0, :, :0]
 
-        def keep_rows(self, index) -> None:
-            self.keys, self.values = self.keys.index_select(0, index), self.values.index_select(0, index)
+        def put(self, slot: int, keys, values) -> None:
+            n = keys.shape[-2]
+            self.kbuf[slot, :, :n] = keys[0]
+            self.vbuf[slot, :, :n] = values[0]
 
-    return Concatenating
+        def keep(self, rows: list[int], lengths: list[int]) -> None:
+            """Keep the slots ``rows`` (ascending), moved to the front in that order."""
+            for to, row in enumerate(rows):
+                if row != to:
+                    n = lengths[row]
+                    self.kbuf[to, :, :n] = self.kbuf[row, :, :n]
+                    self.vbuf[to, :, :n] = self.vbuf[row, :, :n]
+
+        def prepare(self, at) -> None:
+            """The coming step writes slot r's token at position ``at[r]``."""
+            self.at, self.span, self.rows = at, int(at.max()) + 1, torch.arange(len(at), device=self.device)
+
+        def get_seq_length(self) -> int:
+            return self.span - 1  # what transformers takes for the past: the step's token comes after it
+
+        def update(self, key_states, value_states, *args, **kwargs):
+            if self.span > self.kbuf.shape[2]:
+                raise RuntimeError(f"generation cache full ({self.kbuf.shape[2]} positions)")
+            self.kbuf[self.rows, :, self.at] = key_states[:, :, 0]
+            self.vbuf[self.rows, :, self.at] = value_states[:, :, 0]
+            active = len(self.at)
+            self.keys, self.values = self.kbuf[:active, :, :self.span], self.vbuf[:active, :, :self.span]
+            return self.keys, self.values
+
+    return SlotLayer

@@ -25,6 +25,7 @@ from rankkit.jobs.parts import JobParts, shard_groups
 from rankkit.progress import Progress
 
 DEFAULT_MAX_NEW_TOKENS = {"humaneval": 512, "mbpp": 256}  # the study's limits
+GROUP_SAMPLES = 256
 
 
 def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, output: str | Path, *,
@@ -36,9 +37,10 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
     """Sample ``n`` generations (1 when ``greedy``) for each of ``problems`` (benchmark Problems)
     into OUTPUT.parts/, then merge if every part is there. Returns a summary.
 
-    ``group``: problems whose samples share batches (default: about 32 samples per group). The
-    groups are fixed by dump order, and shards and resumed runs work group by group, so every
-    problem is computed in the same batch however the job is split.
+    ``group``: problems whose samples share a queue through the batch (default: about
+    ``GROUP_SAMPLES`` samples a group: enough to keep the batch full while samples end at
+    different lengths). The groups are fixed by dump order, and shards and resumed runs work
+    group by group, so every problem is computed in the same batch however the job is split.
     """
     if n < 1:
         raise InputError(f"the number of samples per problem must be >= 1, got {n}", param="n")
@@ -58,7 +60,7 @@ def generate_dump(problems: Sequence, backend: GenerationBackend, tokenizer, out
         "stop_sequences": sorted({s for st in settings for s in st.stop_sequences}),
         **(extra_provenance or {}),
     }
-    group = max(1, 32 // n) if group is None else group
+    group = max(1, GROUP_SAMPLES // n) if group is None else group
     mine = shard_groups(len(problems), group, shard)
     job = {**provenance, "group": group, "task_ids": [p.task_id for p in problems]}
     parts = JobParts(output, job)

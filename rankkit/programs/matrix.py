@@ -16,10 +16,9 @@ from typing import Sequence
 import numpy as np
 
 from rankkit.execution import Environment
-from rankkit.programs.probes import Case, ProbeResult, run_probes
+from rankkit.programs.probes import TIMEOUT_MARK, Case, FollowMedian, ProbeResult, run_probes
 
 OK, RAISED, TIMEOUT, NOT_RUN = 0, 1, 2, 3  # outcome codes
-TIMEOUT_MARK = "!_RkTimeout"  # what the probe harness reports for a case over its time limit
 
 
 @dataclass
@@ -85,24 +84,26 @@ def from_results(task_id: str, cases: Sequence[Case], results: Sequence[ProbeRes
 
 
 def pass_matrices(problems: Sequence[tuple[str, str, Sequence[str], Sequence[Case]]], *, workers: int | None = None,
-                  env: Environment = Environment(), cache=True, case_seconds: float = 0.5,
+                  env: Environment = Environment(), cache=True, case_seconds: float | FollowMedian = 0.5,
                   total_seconds: float = 5.0, show_progress: bool = False) -> list[PassMatrix]:
     """The pass matrix of each (task id, code prefix, candidates, cases); all problems' distinct
     candidates run in one sandbox pool. A problem with no cases gets a candidates x 0 matrix and
     runs nothing."""
     jobs: list[tuple[str, Sequence[Case]]] = []
+    owners: list[int] = []  # the problem of each job
     layout = []
-    for task_id, prefix, candidates, cases in problems:
+    for number, (task_id, prefix, candidates, cases) in enumerate(problems):
         index: dict[str, int] = {}
         rows = []
         for c in candidates:
             if cases and c not in index:
                 index[c] = len(jobs)
                 jobs.append((prefix + c, cases))
+                owners.append(number)
             rows.append(index.get(c))
         layout.append((task_id, cases, rows, len(index)))
     results = run_probes(jobs, workers=workers, env=env, cache=cache, case_seconds=case_seconds,
-                         total_seconds=total_seconds, show_progress=show_progress) if jobs else []
+                         total_seconds=total_seconds, show_progress=show_progress, problems=owners) if jobs else []
     out = []
     for task_id, cases, rows, distinct in layout:
         if not cases:

@@ -10,7 +10,7 @@ import numpy as np
 from rankkit.errors import InputError
 from rankkit.execution.pool import warn_once
 from rankkit.programs.matrix import PassMatrix, pass_matrices
-from rankkit.programs.probes import Case
+from rankkit.programs.probes import Case, FollowMedian
 from rankkit.rankers.base import Ranker, RankerCost
 
 
@@ -20,14 +20,17 @@ class ProbingRanker(Ranker):
     Subclasses say which cases to run (``cases``) and how to turn one problem's pass matrix into
     scores (``combine``). All problems' distinct candidates run in one sandbox pool.
     Cost: measured, the sandbox seconds per sample (FLOPs: none on the accelerator).
+    ``auto_limits``: each case's time limit follows the candidates' median time on it
+    (``FollowMedian``: 4x, at least 0.1 s, at most ``case_seconds``) instead of ``case_seconds``.
     """
 
     missing = "no example inputs in their prompts"  # what a problem lacked when nothing ran
     remedy = "`rankkit inputs` makes inputs for any signature"
 
     def __init__(self, workers: int | None = None, case_seconds: float = 0.5, total_seconds: float = 5.0,
-                 cache: bool = True, examples: str = "auto"):
+                 cache: bool = True, examples: str = "auto", auto_limits: bool = False):
         self.workers, self.case_seconds, self.total_seconds = workers, case_seconds, total_seconds
+        self.auto_limits = auto_limits
         self.cache, self.examples = cache, examples
         self.coverage: dict[str, int] = {}  # task_id -> number of probe cases
         self._seconds, self._samples = 0.0, 0
@@ -69,7 +72,8 @@ class ProbingRanker(Ranker):
             self._warned = True  # once per ranker and run; describe() gives the count at the end
             warn_once(f"rankkit: warning: ranker {self.name!r} has nothing to run for task {empty[0]} "
                       f"({self.missing}): such problems' samples tie; the count follows the report")
-        matrices = pass_matrices(todo, workers=self.workers, cache=self.cache, case_seconds=self.case_seconds,
+        limit = FollowMedian(cap=self.case_seconds) if self.auto_limits else self.case_seconds
+        matrices = pass_matrices(todo, workers=self.workers, cache=self.cache, case_seconds=limit,
                                  total_seconds=self.total_seconds)
         # sandbox seconds per sample, on one core (a duplicate candidate runs once)
         self._seconds += sum(float(m.seconds.sum()) for m in matrices)
