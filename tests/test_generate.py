@@ -446,3 +446,31 @@ def test_continuous_batching_gives_the_tokens_of_static_batches_and_of_a_plain_l
         assert settings.greedy or len(lengths) > 1  # samples ended at different steps
     with pytest.raises(ValueError, match="schedule must be one of continuous, static"):
         TransformersBackend(model, tokenizer, schedule="dynamic")
+
+
+def test_top_p_draws_equal_a_full_sort_whether_or_not_the_nucleus_fits_the_sorted_head(long_tiny):
+    """Rows whose nucleus lies within the sorted head and rows too flat for it (whole sort):
+    the same tokens as sorting the whole vocabulary, for many draws."""
+    import torch
+
+    from rankkit.generation.backend import NUCLEUS_HEAD
+
+    model, tokenizer, _ = long_tiny
+    backend = TransformersBackend(model, tokenizer)
+    torch.manual_seed(3)
+    vocab = 5000
+    logits = torch.randn(64, vocab) * torch.tensor([0.5, 3.0, 8.0, 20.0]).repeat(16)[:, None]  # flat to peaked
+    settings = SamplingSettings(8, temperature=0.8, top_p=0.95)
+    probs = torch.softmax(logits / 0.8, dim=-1)
+    fits = probs.topk(NUCLEUS_HEAD, dim=-1).values.sum(dim=-1) >= 0.95
+    assert fits.any() and (~fits).any()
+    for seed in range(5):
+        streams = [torch.Generator().manual_seed(seed * 100 + r) for r in range(len(logits))]
+        chosen, _ = backend._pick(logits, settings, streams)
+        sorted_p, order = probs.sort(dim=-1, descending=True)  # the reference: the whole vocabulary sorted
+        before = sorted_p.cumsum(dim=-1) - sorted_p
+        cdf = torch.where(before < 0.95, sorted_p, torch.zeros_like(sorted_p)).cumsum(dim=-1)
+        u = torch.cat([torch.rand((1, 1), generator=torch.Generator().manual_seed(seed * 100 + r))
+                       for r in range(len(logits))])
+        expected = order.gather(1, torch.searchsorted(cdf, u * cdf[:, -1:]).clamp(max=vocab - 1))[:, 0]
+        assert chosen.tolist() == expected.tolist()

@@ -340,13 +340,15 @@ class TransformersBackend:
             chosen = logp.argmax(dim=-1)
         else:
             probs = torch.softmax(logits / settings.temperature, dim=-1)
-            sorted_p, order = probs.sort(dim=-1, descending=True)
-            before = sorted_p.cumsum(dim=-1) - sorted_p
-            sorted_p = torch.where(before < settings.top_p, sorted_p, torch.zeros_like(sorted_p))
-            cdf = sorted_p.cumsum(dim=-1)
-            u = torch.cat([torch.rand((1, 1), generator=g) for g in generators]).to(cdf.device) * cdf[:, -1:]
-            pos = torch.searchsorted(cdf, u).clamp(max=cdf.shape[-1] - 1)
-            chosen = order.gather(1, pos)[:, 0]
+            u = torch.cat([torch.rand((1, 1), generator=g) for g in generators]).to(probs.device)
+            # the nucleus of most rows lies among the most likely few hundred tokens: sort only those
+            head, order = probs.topk(min(NUCLEUS_HEAD, probs.shape[-1]), dim=-1)
+            inside = head.sum(dim=-1) >= settings.top_p
+            chosen = torch.empty(len(probs), dtype=torch.long, device=probs.device)
+            for rows, whole in ((inside.nonzero()[:, 0], False), ((~inside).nonzero()[:, 0], True)):
+                if len(rows):
+                    p, o = probs[rows].sort(dim=-1, descending=True) if whole else (head[rows], order[rows])
+                    chosen[rows] = _nucleus_draw(p, o, u[rows], settings.top_p)
         return chosen.cpu().numpy(), logp.gather(1, chosen[:, None])[:, 0].double().cpu().numpy()
 
     def _text(self, ids, prompt_text, generated) -> str:
@@ -412,6 +414,22 @@ def _growing_layer():
             self._views()
 
     return GrowingLayer
+
+
+NUCLEUS_HEAD = 512  # tokens sorted first when drawing from the top-p nucleus
+
+
+def _nucleus_draw(sorted_p, order, u, top_p: float):
+    """Per row: the token at uniform draw ``u`` in the top-p nucleus of probabilities sorted
+    largest first (``order``: their token ids); rows whose nucleus ends past the end are the
+    caller's to avoid."""
+    import torch
+
+    before = sorted_p.cumsum(dim=-1) - sorted_p
+    kept = torch.where(before < top_p, sorted_p, torch.zeros_like(sorted_p))
+    cdf = kept.cumsum(dim=-1)
+    pos = torch.searchsorted(cdf, u * cdf[:, -1:]).clamp(max=cdf.shape[-1] - 1)
+    return order.gather(1, pos)[:, 0]
 
 
 @dataclass
