@@ -25,7 +25,6 @@ from rankkit.dumps import open_dump
 from rankkit.evaluation import Budget, compare_generators, evaluate, resolve_series
 from rankkit.paths import data_file
 from rankkit.report import markdown_table
-from rankkit.scores import read_scores
 
 ROOT = Path(__file__).resolve().parents[1]
 # CodeGen-16B (Nijkamp et al., 2022), its public config: GPT-J-style blocks, no gated MLP.

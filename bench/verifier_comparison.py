@@ -15,7 +15,6 @@ import argparse
 import time
 from pathlib import Path
 
-import numpy as np
 
 from _results import machine, write_section
 from rankkit.dumps import load_dump

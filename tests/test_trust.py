@@ -289,33 +289,9 @@ def test_a_probe_that_ran_out_of_time_on_a_case_is_run_again_before_it_counts(tm
     assert [r.get("attempts", 1) for r in reports[0].results] == [2, 1] and reports[0].retried == 1
 
 
-def test_a_dead_worker_is_run_again_before_it_counts(tmp_path, monkeypatch):
-    from rankkit.execution import Environment, Limits, execute_programs
-    from rankkit.execution.pool import Zygote
-
-    real_send, real_receive, running, seen = Zygote.send, Zygote.receive, {}, []
-
-    def send(self, data):
-        job = json.loads(data)
-        running[job["id"]] = job["program"]
-        return real_send(self, data)
-
-    def dies_once(self):
-        result = real_receive(self)
-        if result is not None and "# victim" in running.get(result.get("id"), "") and not seen:
-            seen.append(result["id"])
-            return None  # the worker died under this job
-        return result
-
-    monkeypatch.setattr(Zygote, "send", send)
-    monkeypatch.setattr(Zygote, "receive", dies_once)
-    report = execute_programs(["x = 1  # victim\n", "assert False\n"], workers=1, limits=Limits(timeout=2),
-                              env=Environment(isolation="basic"), cache=tmp_path / "c.sqlite", show_progress=False)
-    assert [r["kind"] for r in report.results] == ["passed", "assertion"]
-    assert report.results[0]["attempts"] == 2
-
-
-def test_a_sandbox_error_fails_execute_and_names_the_sample(tmp_path, monkeypatch):
+def tamper_results(monkeypatch, change):
+    """Every result a zygote sends back passes through ``change(program, result)`` (None: the
+    worker died under that program)."""
     from rankkit.execution.pool import Zygote
 
     real_send, real_receive, running = Zygote.send, Zygote.receive, {}
@@ -325,14 +301,41 @@ def test_a_sandbox_error_fails_execute_and_names_the_sample(tmp_path, monkeypatc
         running[job["id"]] = job["program"]
         return real_send(self, data)
 
-    def broken(self):
+    def receive(self):
         result = real_receive(self)
-        if result is not None and "return 22222" in running.get(result.get("id"), ""):
-            result = dict(result, kind="error", detail="the sandbox failed to start the program")
-        return result
+        if result is None or "id" not in result:  # a dead worker, or its ready message
+            return result
+        return change(running[result["id"]], result)
 
     monkeypatch.setattr(Zygote, "send", send)
-    monkeypatch.setattr(Zygote, "receive", broken)
+    monkeypatch.setattr(Zygote, "receive", receive)
+
+
+def test_a_dead_worker_is_run_again_before_it_counts(tmp_path, monkeypatch):
+    from rankkit.execution import Environment, Limits, execute_programs
+
+    seen = []
+
+    def dies_once(program, result):
+        if "# victim" in program and not seen:
+            seen.append(program)
+            return None  # the worker died under this job
+        return result
+
+    tamper_results(monkeypatch, dies_once)
+    report = execute_programs(["x = 1  # victim\n", "assert False\n"], workers=1, limits=Limits(timeout=2),
+                              env=Environment(isolation="basic"), cache=tmp_path / "c.sqlite", show_progress=False)
+    assert [r["kind"] for r in report.results] == ["passed", "assertion"]
+    assert report.results[0]["attempts"] == 2
+
+
+def test_a_sandbox_error_fails_execute_and_names_the_sample(tmp_path, monkeypatch):
+    def broken(program, result):
+        if "return 22222" in program:
+            return dict(result, kind="error", detail="the sandbox failed to start the program")
+        return result
+
+    tamper_results(monkeypatch, broken)
     tasks = {"HumanEval/0": TaskSamples("HumanEval/0", None, ["    return 1\n", "    return 22222\n"],
                                         np.full(2, -1, dtype=np.int8))}
     write_released(Dump(tasks, "x"), tmp_path / "d.json")

@@ -249,7 +249,8 @@ class SandboxPool:
                     with take:  # what was queued behind it never ran: back to the front
                         todo.extendleft(j for j, _ in reversed(sent))
                     sent.clear()
-                    zygote = self._replace(zygote)
+                    gone, zygote = zygote, None
+                    zygote = self._replace(gone)
                 if result is None:
                     result = {"id": i, "kind": "violation", "detail": "the program killed its sandbox worker",
                               "stdout": "", "stderr": "", "seconds": 0.0, "worker_died": True}
@@ -257,7 +258,8 @@ class SandboxPool:
         except BaseException as e:
             done.put((None, e))
         finally:
-            self._idle.put(zygote)
+            if zygote is not None:
+                self._idle.put(zygote)
 
     def run(self, programs: Sequence[str], on_result: Callable[[int, dict], None] | None = None,
             parallel: int | None = None, timeouts: Sequence[float] | None = None) -> list[dict]:

@@ -7,8 +7,6 @@ is close to the oracle; on HumanEval the docstring examples are a subset of the 
 
 from __future__ import annotations
 
-import numpy as np
-
 from rankkit.programs.probes import Case, prompt_examples
 from rankkit.rankers.probing import ProbingRanker
 from rankkit.rankers.registry import register_ranker
