@@ -605,10 +605,6 @@ def _prepare_jobs(workdir):
 
     gc.collect()
     gc.freeze()  # keep the collector from touching (and so copying) the zygote's pages in children
-    try:  # hand freed heap back: every mapped page makes each fork and exit slower
-        libc().malloc_trim(0)
-    except (AttributeError, OSError):
-        pass
 
 
 DEFAULT_LIMITS = {"memory_mb": 2048, "file_mb": 16, "disk_mb": 64, "nproc": 64}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
@@ -173,9 +174,7 @@ class TransformersBackend:
 
         limit = settings[0].max_new_tokens
         queue = list(reversed(rows))  # pop() takes the next
-        unadmitted: dict[int, int] = {}
-        for j, _ in rows:
-            unadmitted[j] = unadmitted.get(j, 0) + 1
+        unadmitted = Counter(j for j, _ in rows)
         prompts: dict[int, tuple] = {}  # problem -> (per-layer keys and values, last logits)
         cache = None
         active: list[tuple[int, int]] = []  # slot -> sample
@@ -219,9 +218,9 @@ class TransformersBackend:
             if not active:
                 continue
             at = torch.tensor(lengths, device=self.device)
-            for layer in cache.layers:
-                layer.prepare(at)
-            span = max(lengths) + 1
+            span, slot_rows = max(lengths) + 1, torch.arange(len(active), device=self.device)
+            for layer in cache.layers:  # worked out once a step, not once a layer
+                layer.prepare(at, span, slot_rows)
             mask = (torch.arange(span, device=self.device)[None, :] <= at[:, None]).long()
             step_ids = torch.tensor([[states[key].tokens[-1]] for key in active], device=self.device)
             with torch.no_grad():
@@ -444,7 +443,6 @@ class _Sample:
 @functools.cache
 def _slot_layer():
     """The cache layer class for continuous batching (made on first use: transformers loads lazily)."""
-    import torch
     from transformers.cache_utils import DynamicLayer
 
     class SlotLayer(DynamicLayer):
@@ -459,7 +457,7 @@ def _slot_layer():
             self.kbuf = keys.new_zeros((slots, keys.shape[1], capacity, keys.shape[-1]))
             self.vbuf = values.new_zeros((slots, values.shape[1], capacity, values.shape[-1]))
             self.device, self.is_initialized = keys.device, True
-            self.at, self.span = None, 0
+            self.at, self.span, self.rows = None, 0, None
             self.keys, self.values = self.kbuf[:0, :, :0], self.vbuf[:0, :, :0]
 
         def put(self, slot: int, keys, values) -> None:
@@ -475,9 +473,10 @@ def _slot_layer():
                     self.kbuf[to, :, :n] = self.kbuf[row, :, :n]
                     self.vbuf[to, :, :n] = self.vbuf[row, :, :n]
 
-        def prepare(self, at) -> None:
-            """The coming step writes slot r's token at position ``at[r]``."""
-            self.at, self.span, self.rows = at, int(at.max()) + 1, torch.arange(len(at), device=self.device)
+        def prepare(self, at, span: int, rows) -> None:
+            """The coming step writes slot r's token at position ``at[r]`` (``rows``: the active
+            slots' indices; ``span``: the longest slot's length after the step)."""
+            self.at, self.span, self.rows = at, span, rows
 
         def get_seq_length(self) -> int:
             return self.span - 1  # what transformers takes for the past: the step's token comes after it

@@ -200,12 +200,12 @@ def run_probes(jobs: Sequence[tuple[str, Sequence[Case]]], *, workers: int | Non
     over the candidates of each problem (``problems``: one key per job; default: jobs with the
     same cases). A probe that ran out of time on a case runs once more, on fewer workers, before
     it counts (and is cached)."""
+    if problems is not None and len(problems) != len(jobs):
+        raise ValueError(f"{len(problems)} problem keys for {len(jobs)} jobs")
     if not isinstance(case_seconds, FollowMedian):
         return _probe(jobs, [case_seconds] * len(jobs), workers, env, cache, total_seconds, show_progress)
     rule = case_seconds
     results = _probe(jobs, [rule.floor] * len(jobs), workers, env, cache, total_seconds, show_progress)
-    if problems is not None and len(problems) != len(jobs):
-        raise ValueError(f"{len(problems)} problem keys for {len(jobs)} jobs")
     members_of: dict = {}
     for i, (_, cases) in enumerate(jobs):
         members_of.setdefault(tuple(cases) if problems is None else problems[i], []).append(i)
